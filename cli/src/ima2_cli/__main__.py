@@ -1,0 +1,3 @@
+from ima2_cli.main import main
+
+main()

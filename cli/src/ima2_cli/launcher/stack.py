@@ -1,0 +1,283 @@
+"""`ima2 up`: NATS, the four services, the gateway (and the sandbox) on loopback, as one product."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from grpc_health.v1 import health_pb2_grpc
+
+from ima2_cli.launcher.processes import ManagedProcess, stop_all
+from ima2_common import limits
+from ima2_common.files import write_json_atomic
+from ima2_common.grpc_client import ServiceClient
+from ima2_common.nats_server import nats_command, write_config
+from ima2_common.net import free_port, port_is_free
+from ima2_common.settings import Settings
+
+SERVICES = {"auth": "ima2_auth", "library": "ima2_library", "image": "ima2_image", "video": "ima2_video"}
+READY_TIMEOUT = 30.0
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+class LaunchError(RuntimeError):
+    pass
+
+
+@dataclass
+class UpOptions:
+    host: str
+    port: int
+    sandbox: bool
+
+
+def is_loopback(host: str) -> bool:
+    return host in LOOPBACK_HOSTS or host.startswith("127.")
+
+
+def choose_port(host: str, wanted: int) -> int:
+    for port in range(wanted, wanted + limits.PORT_FALLBACK_TRIES):
+        if port_is_free(host, port):
+            return port
+    raise LaunchError(f"no free port in {wanted}..{wanted + limits.PORT_FALLBACK_TRIES - 1}")
+
+
+def public_url(host: str, port: int) -> str:
+    return f"http://{'localhost' if is_loopback(host) else host}:{port}"
+
+
+def sandbox_environment(base: str) -> dict[str, str]:
+    return {
+        "IMA2_SANDBOX": "1",
+        "IMA2_SANDBOX_URL": base,
+        "IMA2_OPENAI_BASE_URL": f"{base}/openai/v1",
+        "IMA2_OAUTH_PROXY_URL": f"{base}/oauth/v1",
+        "IMA2_XAI_BASE_URL": f"{base}/xai/v1",
+        "IMA2_GROK_PROXY_URL": f"{base}/progrok/v1",
+        "IMA2_GEMINI_BASE_URL": f"{base}/gemini/v1beta",
+        "IMA2_VERTEX_BASE_URL": f"{base}/vertex/v1",
+    }
+
+
+class Stack:
+    def __init__(self, settings: Settings, options: UpOptions) -> None:
+        self.settings = settings
+        self.options = options
+        self.processes: list[ManagedProcess] = []
+        self.env: dict[str, str] = {}
+        self.gateway_port = 0
+        self.started_at = int(time.time() * 1000)
+
+    # -- start -----------------------------------------------------------------------------------
+    def _prepare(self) -> dict[str, ManagedProcess]:
+        home = self.settings.home_dir
+        logs = self.settings.logs_dir
+        for folder in (home, logs, self.settings.generated_path):
+            folder.mkdir(parents=True, exist_ok=True)
+        self.gateway_port = choose_port(self.options.host, self.options.port)
+        nats_port = free_port()
+        addresses = {name: f"127.0.0.1:{free_port()}" for name in SERVICES}
+        env = dict(os.environ)
+        env.update(
+            {
+                "IMA2_HOME": str(home),
+                "IMA2_NATS_URL": f"nats://127.0.0.1:{nats_port}",
+                "IMA2_HOST": self.options.host,
+                "IMA2_PORT": str(self.gateway_port),
+                "IMA2_CONFIGURED_PORT": str(self.options.port),
+                "IMA2_GRPC_LISTEN_HOST": "127.0.0.1",
+                "PYTHONUNBUFFERED": "1",
+                **{f"IMA2_{name.upper()}_ADDR": addr for name, addr in addresses.items()},
+            }
+        )
+        procs: dict[str, ManagedProcess] = {}
+        if self.options.sandbox:
+            sandbox_port = free_port()
+            env.update(sandbox_environment(f"http://127.0.0.1:{sandbox_port}"))
+            procs["sandbox"] = ManagedProcess(
+                "sandbox",
+                [sys.executable, "-m", "ima2_sandbox", "--host", "127.0.0.1", "--port", str(sandbox_port)],
+                env,
+                logs / "sandbox.out",
+            )
+        config = write_config(
+            self.settings.nats_dir / "nats.conf", "127.0.0.1", nats_port, self.settings.nats_dir / "jetstream"
+        )
+        procs["nats"] = ManagedProcess("nats", nats_command(config), env, logs / "nats.log")
+        for name, module in SERVICES.items():
+            procs[name] = ManagedProcess.python_module(f"svc-{name}", module, env, logs)
+        procs["gateway"] = ManagedProcess.python_module("gateway", "ima2_gateway", env, logs)
+        self.env = env
+        return procs
+
+    async def start(self) -> None:
+        if not is_loopback(self.options.host):
+            raise LaunchError(
+                f"refusing to bind {self.options.host}: only loopback addresses are supported in this build"
+            )
+        procs = self._prepare()
+        # Stop order: gateway first, NATS last.
+        order = ["gateway", "image", "video", "library", "auth", "sandbox", "nats"]
+        self.processes = [procs[name] for name in order if name in procs]
+        procs["nats"].start()
+        if "sandbox" in procs:
+            procs["sandbox"].start()
+        await self._wait_port(procs["nats"], int(self.env["IMA2_NATS_URL"].rsplit(":", 1)[1]))
+        for name in SERVICES:
+            procs[name].start()
+        procs["gateway"].start()
+        await asyncio.gather(
+            *(self._wait_grpc(procs[name], self.env[f"IMA2_{name.upper()}_ADDR"]) for name in SERVICES),
+            self._wait_http(procs["gateway"], f"http://127.0.0.1:{self.gateway_port}/api/health"),
+            *(
+                [self._wait_http(procs["sandbox"], f"{self.env['IMA2_SANDBOX_URL']}/_sandbox/health")]
+                if "sandbox" in procs
+                else []
+            ),
+        )
+        self._write_server_json()
+
+    async def _deadline_loop(self, process: ManagedProcess, probe: Any) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT
+        while time.monotonic() < deadline:
+            if not process.alive():
+                raise LaunchError(
+                    f"{process.name} exited with code {process.exit_code()}; see {process.log_path}"
+                )
+            if await probe():
+                return
+            await asyncio.sleep(0.05)
+        raise LaunchError(
+            f"{process.name} did not become ready in {READY_TIMEOUT:.0f}s; see {process.log_path}"
+        )
+
+    async def _wait_port(self, process: ManagedProcess, port: int) -> None:
+        async def probe() -> bool:
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                return False
+            writer.close()
+            return True
+
+        await self._deadline_loop(process, probe)
+
+    async def _wait_grpc(self, process: ManagedProcess, address: str) -> None:
+        client = ServiceClient(process.name, address, health_pb2_grpc.HealthStub)
+        try:
+            await self._deadline_loop(process, lambda: client.healthy(0.5))
+        finally:
+            await client.close()
+
+    async def _wait_http(self, process: ManagedProcess, url: str) -> None:
+        async with httpx.AsyncClient(timeout=2.0) as http:
+
+            async def probe() -> bool:
+                try:
+                    response = await http.get(url)
+                except httpx.HTTPError:
+                    return False
+                return response.status_code == 200 and response.json().get("ok", True) is not False
+
+            await self._deadline_loop(process, probe)
+
+    # -- advertise -------------------------------------------------------------------------------
+    def server_info(self) -> dict[str, Any]:
+        url = public_url(self.options.host, self.gateway_port)
+        oauth_url = self.env.get("IMA2_OAUTH_PROXY_URL", self.settings.oauth_proxy_url).removesuffix("/v1")
+        oauth_port = int(oauth_url.rsplit(":", 1)[1].split("/", 1)[0]) if oauth_url.count(":") >= 2 else None
+        return {
+            "port": self.gateway_port,
+            "url": url,
+            "pid": os.getpid(),
+            "startedAt": self.started_at,
+            "version": self.settings.version,
+            "backend": {"configuredPort": self.options.port, "actualPort": self.gateway_port, "url": url},
+            "oauth": {
+                "configuredPort": oauth_port,
+                "actualPort": oauth_port,
+                "url": oauth_url,
+                "status": "sandbox" if self.options.sandbox else "external",
+            },
+            "sandbox": self.options.sandbox,
+            "stack": {
+                "natsUrl": self.env["IMA2_NATS_URL"],
+                "services": {name: self.env[f"IMA2_{name.upper()}_ADDR"] for name in SERVICES},
+                "sandboxUrl": self.env.get("IMA2_SANDBOX_URL"),
+                "pids": {p.name: p.pid for p in self.processes},
+            },
+        }
+
+    def _write_server_json(self) -> None:
+        write_json_atomic(self.settings.server_file, self.server_info())
+
+    # -- stop ------------------------------------------------------------------------------------
+    def stop(self) -> None:
+        stop_all(self.processes)
+        with contextlib.suppress(FileNotFoundError, ValueError, OSError):
+            import json
+
+            info = json.loads(self.settings.server_file.read_text())
+            if info.get("pid") == os.getpid():
+                self.settings.server_file.unlink()
+
+
+async def run_until_signal(stack: Stack, on_ready: Any, restart_delay: float) -> int:
+    """Serve until SIGINT/SIGTERM, restarting any part that exits (with a growing delay)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stack.start()
+    except LaunchError:
+        stack.stop()
+        raise
+    on_ready(stack)
+    restarts: dict[str, tuple[int, float]] = {}
+    while not stop.is_set():
+        now = time.monotonic()
+        for process in stack.processes:
+            if process.alive():
+                continue
+            count, due = restarts.get(process.name, (0, 0.0))
+            if due == 0.0:
+                delay = min(30.0, restart_delay * (2**count))
+                print(
+                    f"ima2: {process.name} exited (code {process.exit_code()}); restarting in {delay:.0f}s. "
+                    f"See {process.log_path}",
+                    file=sys.stderr,
+                )
+                restarts[process.name] = (count, now + delay)
+            elif now >= due:
+                process.start()
+                restarts[process.name] = (count + 1, 0.0)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=0.25)
+    stack.stop()
+    return 0
+
+
+def existing_server(server_file: Path) -> str | None:
+    """The URL of a live server advertised in server.json, if any."""
+    import json
+
+    try:
+        info = json.loads(server_file.read_text())
+        os.kill(int(info["pid"]), 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    url = (info.get("backend") or {}).get("url") or info.get("url")
+    try:
+        response = httpx.get(f"{url}/api/health", timeout=0.6)
+    except httpx.HTTPError:
+        return None
+    return url if response.status_code == 200 else None

@@ -1,0 +1,69 @@
+"""Event names, NATS subjects and payload rules shared by the publishers and the multiplexer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ima2_common import limits
+
+PHASE = "phase"
+PARTIAL = "partial"
+IMAGE = "image"
+DONE = "done"
+ERROR = "error"
+SUBMITTED = "submitted"
+PROGRESS = "progress"
+PLANNING = "planning"
+REPLAY_GAP = "replay-gap"
+# Only on the gRPC stream of an async job: the job was admitted, follow /api/events.
+ACCEPTED = "accepted"
+
+TERMINAL_EVENTS = frozenset({DONE, ERROR})
+EVENT_NAMES = frozenset({PHASE, PARTIAL, IMAGE, DONE, ERROR, SUBMITTED, PROGRESS, PLANNING})
+
+EVENTS_STREAM = "IMA2_EVENTS"
+EVENTS_SUBJECT_PREFIX = "ima2.events"
+JOBS_BUCKET = "ima2_jobs"
+TERMINAL_BUCKET = "ima2_terminal"
+CANCEL_SUBJECT = "ima2.jobs.cancel"
+
+HEADER_EVENT = "Ima2-Event"
+HEADER_REQUEST_ID = "X-Request-Id"
+
+
+def subject_token(value: str) -> str:
+    """Make a request id safe as one NATS subject token ('.', '*', '>' and '%' are escaped)."""
+    return value.replace("%", "%25").replace(".", "%2E").replace("*", "%2A").replace(">", "%3E") or "_"
+
+
+def event_subject(kind: str, request_id: str) -> str:
+    return f"{EVENTS_SUBJECT_PREFIX}.{kind}.{subject_token(request_id)}"
+
+
+def with_job_ids(payload: dict[str, Any], request_id: str) -> dict[str, Any]:
+    """Every payload carries jobId (== requestId) and requestId."""
+    return {**payload, "requestId": payload.get("requestId") or request_id, "jobId": request_id}
+
+
+def _omit_image(item: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    image = item.get("image")
+    if isinstance(image, str) and len(image) > limits.SSE_IMAGE_OMIT_CHARS:
+        return {k: v for k, v in item.items() if k != "image"}, True
+    return item, False
+
+
+def strip_images_for_replay(payload: dict[str, Any]) -> dict[str, Any]:
+    """Replay copies drop image strings over 1000 characters and say so with _imageOmitted."""
+    out, omitted = _omit_image(payload)
+    images = out.get("images")
+    if isinstance(images, list):
+        stripped = []
+        for entry in images:
+            if isinstance(entry, dict):
+                entry, dropped = _omit_image(entry)
+                omitted = omitted or dropped
+            stripped.append(entry)
+        out = {**out, "images": stripped}
+    if omitted:
+        out = {**out, "_imageOmitted": True}
+    return out

@@ -1,0 +1,36 @@
+"""Container health probes: `python -m ima2_common.healthcheck grpc HOST:PORT | http URL`."""
+
+from __future__ import annotations
+
+import sys
+import urllib.request
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+
+def grpc_ok(address: str) -> bool:
+    with grpc.insecure_channel(address) as channel:
+        try:
+            reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=2)
+        except grpc.RpcError:
+            return False
+    return reply.status == health_pb2.HealthCheckResponse.SERVING
+
+
+def http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=3) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def main() -> None:
+    kind, target = sys.argv[1], sys.argv[2]
+    ok = grpc_ok(target) if kind == "grpc" else http_ok(target)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

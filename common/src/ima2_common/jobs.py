@@ -1,0 +1,183 @@
+"""The in-flight job registry, kept in JetStream KV so every replica sees the same jobs.
+
+Admission is one compare-and-set on the `slots` key ({requestId: leaseExpiresAtMs}), so the
+REQUEST_ID_IN_USE and TOO_MANY_JOBS rules hold exactly across gateway and service replicas.
+Each job also has a record (`job.<hex id>`) with its kind, phase and metadata; finished jobs
+leave a snapshot in the terminal bucket, which expires after five minutes.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError, NoKeysError
+from nats.js.kv import KeyValue
+
+from ima2_common.errors import Ima2Error
+
+SLOTS_KEY = "slots"
+T = TypeVar("T")
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def job_key(request_id: str) -> str:
+    return "job." + request_id.encode().hex()
+
+
+class JobRegistry:
+    def __init__(self, jobs: KeyValue, terminal: KeyValue, max_parallel: int, lease_seconds: float) -> None:
+        self.jobs = jobs
+        self.terminal_kv = terminal
+        self.max_parallel = max(1, max_parallel)
+        self.lease_ms = int(lease_seconds * 1000)
+
+    async def _mutate_slots(self, change: Callable[[dict[str, int]], T]) -> T:
+        while True:
+            try:
+                entry = await self.jobs.get(SLOTS_KEY)
+                slots = json.loads(entry.value or b"{}")
+                revision: int | None = entry.revision
+            except KeyNotFoundError:
+                slots, revision = {}, None
+            result = change(slots)
+            payload = json.dumps(slots).encode()
+            try:
+                if revision is None:
+                    await self.jobs.create(SLOTS_KEY, payload)
+                else:
+                    await self.jobs.update(SLOTS_KEY, payload, last=revision)
+            except KeyWrongLastSequenceError:
+                continue
+            return result
+
+    async def _slots(self) -> dict[str, int]:
+        try:
+            entry = await self.jobs.get(SLOTS_KEY)
+        except KeyNotFoundError:
+            return {}
+        return json.loads(entry.value or b"{}")
+
+    async def admit(self, request_id: str, kind: str, meta: dict[str, Any], owner: str) -> dict[str, Any]:
+        expires = now_ms() + self.lease_ms
+
+        def claim(slots: dict[str, int]) -> None:
+            if request_id in slots:
+                raise Ima2Error("REQUEST_ID_IN_USE")
+            if len(slots) >= self.max_parallel:
+                raise Ima2Error("TOO_MANY_JOBS", extra={"retryAfter": 5})
+            slots[request_id] = expires
+
+        await self._mutate_slots(claim)
+        record = {
+            "requestId": request_id,
+            "kind": kind,
+            "startedAt": now_ms(),
+            "phase": "queued",
+            "phaseAt": now_ms(),
+            "meta": meta,
+            "owner": owner,
+        }
+        await self.jobs.put(job_key(request_id), json.dumps(record).encode())
+        return record
+
+    async def set_phase(self, request_id: str, phase: str) -> None:
+        record = await self.get(request_id)
+        if record is None:
+            return
+        record.update(phase=phase, phaseAt=now_ms())
+        await self.jobs.put(job_key(request_id), json.dumps(record).encode())
+
+    async def renew(self, request_ids: list[str]) -> None:
+        if not request_ids:
+            return
+        expires = now_ms() + self.lease_ms
+
+        def extend(slots: dict[str, int]) -> None:
+            for request_id in request_ids:
+                if request_id in slots:
+                    slots[request_id] = expires
+
+        await self._mutate_slots(extend)
+
+    async def release(self, request_id: str) -> bool:
+        """Remove the slot; True only for the caller that actually removed it."""
+        removed = await self._mutate_slots(lambda slots: slots.pop(request_id, None) is not None)
+        return bool(removed)
+
+    async def finish(
+        self, request_id: str, status: str, http_status: int = 200, error_code: str | None = None
+    ) -> bool:
+        """End a job once: release its slot and keep a terminal snapshot. False if already ended."""
+        if not await self.release(request_id):
+            return False
+        record = await self.get(request_id) or {"requestId": request_id, "startedAt": now_ms(), "meta": {}}
+        finished = now_ms()
+        snapshot = {
+            **record,
+            "status": status,
+            "finishedAt": finished,
+            "durationMs": finished - int(record.get("startedAt") or finished),
+            "httpStatus": http_status,
+            "errorCode": error_code,
+        }
+        await self.terminal_kv.put(job_key(request_id), json.dumps(snapshot).encode())
+        await self.jobs.delete(job_key(request_id))
+        return True
+
+    async def record_canceled_tombstone(self, request_id: str) -> None:
+        snapshot = {
+            "requestId": request_id,
+            "status": "canceled",
+            "finishedAt": now_ms(),
+            "httpStatus": 499,
+            "errorCode": "GENERATION_CANCELED",
+            "meta": {},
+        }
+        await self.terminal_kv.put(job_key(request_id), json.dumps(snapshot).encode())
+
+    async def get(self, request_id: str) -> dict[str, Any] | None:
+        try:
+            entry = await self.jobs.get(job_key(request_id))
+        except KeyNotFoundError:
+            return None
+        return json.loads(entry.value) if entry.value else None
+
+    async def is_active(self, request_id: str) -> bool:
+        return request_id in await self._slots()
+
+    async def active(self) -> list[dict[str, Any]]:
+        slots = await self._slots()
+        records = []
+        for request_id in slots:
+            record = await self.get(request_id)
+            if record is not None:
+                records.append(record)
+        return sorted(records, key=lambda r: r.get("startedAt", 0))
+
+    async def active_count(self) -> int:
+        return len(await self._slots())
+
+    async def terminal(self) -> list[dict[str, Any]]:
+        try:
+            keys = await self.terminal_kv.keys()
+        except NoKeysError:
+            return []
+        snapshots = []
+        for key in keys:
+            try:
+                entry = await self.terminal_kv.get(key)
+            except KeyNotFoundError:
+                continue
+            if entry.value:
+                snapshots.append(json.loads(entry.value))
+        return sorted(snapshots, key=lambda s: s.get("finishedAt", 0), reverse=True)
+
+    async def expired(self) -> list[str]:
+        now = now_ms()
+        return [request_id for request_id, expires in (await self._slots()).items() if expires < now]

@@ -1,0 +1,73 @@
+"""NATS connection, the events stream and the job buckets."""
+
+from __future__ import annotations
+
+import logging
+
+import nats
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from nats.js.api import DiscardPolicy, KeyValueConfig, StorageType, StreamConfig
+from nats.js.errors import BadRequestError
+from nats.js.kv import KeyValue
+
+from ima2_common import events, limits
+from ima2_common.logging import log_fields
+
+log = logging.getLogger("ima2.nats")
+
+
+async def connect(url: str, name: str) -> Client:
+    """Connect, reconnecting forever: a NATS restart must not end a service."""
+
+    async def on_error(exc: Exception) -> None:
+        log.warning("nats error", extra=log_fields(error=type(exc).__name__))
+
+    async def on_disconnect() -> None:
+        log.warning("nats disconnected")
+
+    async def on_reconnect() -> None:
+        log.info("nats reconnected")
+
+    return await nats.connect(
+        url,
+        name=name,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.5,
+        connect_timeout=2,
+        allow_reconnect=True,
+        error_cb=on_error,
+        disconnected_cb=on_disconnect,
+        reconnected_cb=on_reconnect,
+    )
+
+
+def events_stream_config() -> StreamConfig:
+    return StreamConfig(
+        name=events.EVENTS_STREAM,
+        subjects=[f"{events.EVENTS_SUBJECT_PREFIX}.>"],
+        max_msgs=limits.SSE_REPLAY_EVENTS,
+        max_bytes=limits.SSE_REPLAY_MAX_BYTES,
+        max_msg_size=limits.NATS_MAX_PAYLOAD,
+        discard=DiscardPolicy.OLD,
+        storage=StorageType.FILE,
+        num_replicas=1,
+    )
+
+
+async def ensure_events_stream(js: JetStreamContext) -> None:
+    config = events_stream_config()
+    try:
+        await js.add_stream(config)
+    except BadRequestError:
+        await js.update_stream(config)
+
+
+async def jobs_bucket(js: JetStreamContext) -> KeyValue:
+    return await js.create_key_value(KeyValueConfig(bucket=events.JOBS_BUCKET, history=1))
+
+
+async def terminal_bucket(js: JetStreamContext) -> KeyValue:
+    return await js.create_key_value(
+        KeyValueConfig(bucket=events.TERMINAL_BUCKET, history=1, ttl=limits.TERMINAL_JOB_TTL_SECONDS)
+    )

@@ -1,0 +1,105 @@
+"""Every setting of every part, in one place. Each field is an environment variable.
+
+Fields without an explicit alias read `IMA2_<FIELD>`; provider keys keep the names users
+already export (`OPENAI_API_KEY`, `XAI_API_KEY`, `GEMINI_API_KEY`, `VERTEX_SERVICE_ACCOUNT_JSON`).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ima2_common import limits
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="IMA2_", extra="ignore", populate_by_name=True)
+
+    # Data directory and server
+    home: Path = Field(default=Path("~/.ima2"), description="Data dir: config.json, generated/, db, logs")
+    host: str = Field(default="127.0.0.1", description="Gateway bind address")
+    port: int = Field(default=3333, description="Gateway port; the next free one is used when busy")
+    configured_port: int = Field(default=0, description="The port asked for (set by `ima2 up` on fallback)")
+    version: str = "0.1.0"
+    log_level: str = "INFO"
+    log_json_stderr: bool = Field(default=False, description="Also write JSON log lines to stderr")
+    body_limit_bytes: int = limits.BODY_LIMIT_BYTES
+    web_dir: Path | None = Field(default=None, description="Folder of the browser UI (default: bundled)")
+
+    # Internal addresses (set by `ima2 up` or compose)
+    nats_url: str = "nats://127.0.0.1:4222"
+    image_addr: str = "127.0.0.1:50051"
+    video_addr: str = "127.0.0.1:50052"
+    library_addr: str = "127.0.0.1:50053"
+    auth_addr: str = "127.0.0.1:50054"
+    grpc_listen_host: str = Field(default="127.0.0.1", description="Services bind here (0.0.0.0 in compose)")
+    stack_name: str = Field(
+        default="", description="Names the NATS stream/buckets so stacks can share a server"
+    )
+
+    # Storage
+    database_url: str = Field(default="", description="PostgreSQL DSN; SQLite under IMA2_HOME when empty")
+    generated_dir: Path | None = None
+
+    # Jobs and events
+    max_parallel: int = limits.MAX_PARALLEL_JOBS
+    sse_ping_seconds: float = limits.SSE_PING_SECONDS
+    sse_max_listeners: int = limits.SSE_MAX_LISTENERS
+    job_lease_seconds: float = limits.JOB_LEASE_SECONDS
+
+    # Sandbox
+    sandbox: bool = Field(default=False, description="Providers talk to the sandbox emulators")
+    sandbox_url: str = ""
+
+    # Upstreams (base URLs are taken from here, so tests can point them anywhere)
+    openai_base_url: str = "https://api.openai.com/v1"
+    oauth_proxy_url: str = "http://127.0.0.1:10531/v1"
+    xai_base_url: str = "https://api.x.ai/v1"
+    grok_proxy_url: str = "http://127.0.0.1:18645/v1"
+    gemini_base_url: str = "https://generativelanguage.googleapis.com/v1beta"
+    vertex_base_url: str = "https://aiplatform.googleapis.com/v1"
+    openai_image_timeout_seconds: float = 400.0
+    openai_connect_timeout_seconds: float = 10.0
+
+    # Provider credentials from the environment (never logged)
+    openai_api_key: str = Field(default="", validation_alias=AliasChoices("OPENAI_API_KEY"), repr=False)
+    xai_api_key: str = Field(default="", validation_alias=AliasChoices("XAI_API_KEY"), repr=False)
+    gemini_api_key: str = Field(default="", validation_alias=AliasChoices("GEMINI_API_KEY"), repr=False)
+    vertex_service_account_json: str = Field(
+        default="", validation_alias=AliasChoices("VERTEX_SERVICE_ACCOUNT_JSON"), repr=False
+    )
+
+    @cached_property
+    def home_dir(self) -> Path:
+        return self.home.expanduser().resolve()
+
+    @cached_property
+    def generated_path(self) -> Path:
+        return (self.generated_dir or self.home_dir / "generated").expanduser().resolve()
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.home_dir / "logs"
+
+    @property
+    def nats_dir(self) -> Path:
+        return self.home_dir / "nats"
+
+    @property
+    def config_file(self) -> Path:
+        return self.home_dir / "config.json"
+
+    @property
+    def server_file(self) -> Path:
+        return self.home_dir / "server.json"
+
+    def listen_address(self, address: str) -> str:
+        """Where a service binds: the port of its advertised address on grpc_listen_host."""
+        return f"{self.grpc_listen_host}:{address.rsplit(':', 1)[1]}"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.home_dir / "ima2.db"

@@ -1,0 +1,161 @@
+"""The catalogue keeps the reference's code → status table (reference §1.10)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ima2_common.errors import CATALOGUE, Ima2Error
+
+REFERENCE_TABLE = {
+    503: ["OAUTH_UNAVAILABLE", "NETWORK_FAILED", "SSE_CAPACITY"],
+    401: [
+        "AUTH_CHATGPT_EXPIRED",
+        "AUTH_API_KEY_INVALID",
+        "API_KEY_REQUIRED",
+        "GEMINI_API_KEY_MISSING",
+        "GROK_API_KEY_MISSING",
+    ],
+    502: [
+        "UPSTREAM_5XX",
+        "GROK_AUTH_FAILED",
+        "GROK_UPSTREAM_ERROR",
+        "GROK_SEARCH_NETWORK_FAILED",
+        "GROK_EMPTY_RESPONSE",
+        "GROK_IMAGE_DOWNLOAD_FAILED",
+        "GEMINI_API_UPSTREAM_ERROR",
+        "GEMINI_API_NO_IMAGE",
+        "AGY_PROCESS_ERROR",
+        "AGY_PARSE_FAILED",
+        "AGY_PATH_REJECTED",
+        "AGY_ARTIFACT_NOT_FOUND",
+    ],
+    504: [
+        "OAUTH_IMAGE_TIMEOUT",
+        "RESPONSES_IMAGE_TIMEOUT",
+        "GENERATION_TIMEOUT",
+        "GROK_SEARCH_TIMEOUT",
+        "GROK_PLANNER_TIMEOUT",
+        "GROK_IMAGE_TIMEOUT",
+        "GROK_VIDEO_TIMEOUT",
+        "AGY_TIMEOUT",
+        "JOB_TRACKING_TIMEOUT",
+    ],
+    400: [
+        "INVALID_REQUEST",
+        "REF_NOT_ARRAY",
+        "REF_TOO_MANY",
+        "REF_NOT_STRING",
+        "REF_EMPTY",
+        "REF_TOO_LARGE",
+        "REF_NOT_BASE64",
+        "INVALID_MODERATION",
+        "INVALID_IMAGE_MODEL",
+        "INVALID_GROK_IMAGE_MODEL",
+        "GROK_REF_TOO_MANY",
+        "AGY_REF_TOO_MANY",
+        "GROK_MASK_UNSUPPORTED",
+        "AGY_MASK_UNSUPPORTED",
+        "PROMPT_REQUIRED",
+        "GEMINI_API_SAFETY_BLOCKED",
+    ],
+    422: ["SAFETY_REFUSAL", "MODERATION_REFUSED", "EMPTY_RESPONSE"],
+    429: ["GROK_RATE_LIMITED", "GEMINI_API_RATE_LIMITED", "AGY_QUOTA_EXHAUSTED", "TOO_MANY_JOBS"],
+    409: ["REQUEST_ID_IN_USE", "GRAPH_VERSION_CONFLICT"],
+    499: ["GENERATION_CANCELED"],
+    428: ["GRAPH_VERSION_REQUIRED"],
+    413: ["GRAPH_TOO_LARGE", "IMAGE_METADATA_TOO_LARGE"],
+}
+
+SPEC_CODES = [
+    "API_KEY_REQUIRED",
+    "APIKEY_DISABLED",
+    "INVALID_IMAGE_MODEL",
+    "IMAGE_MODEL_UNSUPPORTED",
+    "INVALID_REQUEST",
+    "INVALID_MODERATION",
+    "SAFETY_REFUSAL",
+    "MODERATION_REFUSED",
+    "AUTH_CHATGPT_EXPIRED",
+    "AUTH_API_KEY_INVALID",
+    "NETWORK_FAILED",
+    "OAUTH_UNAVAILABLE",
+    "OPEN_GENERATED_DIR_FAILED",
+    "GRAPH_VERSION_REQUIRED",
+    "GRAPH_VERSION_CONFLICT",
+    "GRAPH_TOO_LARGE",
+    "NODE_NOT_FOUND",
+    "INVALID_GROK_IMAGE_MODEL",
+    "GROK_RATE_LIMITED",
+    "GROK_AUTH_FAILED",
+    "GROK_SEARCH_TIMEOUT",
+    "GROK_PLANNER_TIMEOUT",
+    "GROK_IMAGE_TIMEOUT",
+    "AGY_GENERATION_FAILED",
+    "AGY_TIMEOUT",
+    "AGY_PROCESS_ERROR",
+    "AGY_QUOTA_EXHAUSTED",
+    "AGY_PARSE_FAILED",
+    "AGY_ARTIFACT_NOT_FOUND",
+    "AGY_PATH_REJECTED",
+    "AGY_VIDEO_UNSUPPORTED",
+    "AGY_MASK_UNSUPPORTED",
+    "AGY_REF_TOO_MANY",
+    "GEMINI_API_KEY_MISSING",
+    "GEMINI_API_RATE_LIMITED",
+    "GEMINI_API_BAD_REQUEST",
+    "GEMINI_API_SAFETY_BLOCKED",
+    "GEMINI_API_NO_IMAGE",
+    "VIDEO_PROVIDER_UNSUPPORTED",
+    "SSE_CAPACITY",
+    "REQUEST_ID_IN_USE",
+    "TOO_MANY_JOBS",
+    "REF_NOT_ARRAY",
+    "REF_TOO_MANY",
+    "REF_NOT_STRING",
+    "REF_EMPTY",
+    "REF_TOO_LARGE",
+    "REF_NOT_BASE64",
+    "GROK_REF_TOO_MANY",
+    "GROK_MASK_UNSUPPORTED",
+    "PROMPT_REQUIRED",
+    "INVALID_GROK_VIDEO_MODEL",
+    "INVALID_VIDEO_RESOLUTION",
+    "INVALID_VIDEO_ASPECT_RATIO",
+    "INVALID_VIDEO_DURATION",
+    "GROK_VIDEO_REF_TOO_MANY",
+    "GROK_VIDEO_FAILED",
+    "GROK_VIDEO_FRAME_FAILED",
+    "INVALID_PROVIDER",
+    "MISSING_KEY",
+    "KEY_TOO_LARGE",
+    "INVALID_KEY_FORMAT",
+    "KEY_VALIDATION_FAILED",
+    "ENV_KEY_IMMUTABLE",
+    "INVALID_JSON",
+    "INVALID_SERVICE_ACCOUNT",
+    "INVALID_MODE",
+    "INVALID_FILENAME",
+    "ASSET_NOT_FOUND",
+    "INVALID_GRAPH",
+    "INVALID_GRAPH_VERSION",
+    "SESSION_NOT_FOUND",
+    "INVALID_TITLE",
+    "GENERATION_CANCELED",
+    "EDIT_MASK_NO_ALPHA",
+    "EDIT_MASK_DIMENSION_MISMATCH",
+]
+
+
+@pytest.mark.parametrize(("status", "codes"), sorted(REFERENCE_TABLE.items()))
+def test_status_table_matches_the_reference(status: int, codes: list[str]) -> None:
+    assert {code: CATALOGUE[code].status for code in codes} == dict.fromkeys(codes, status)
+
+
+def test_every_documented_code_is_in_the_catalogue() -> None:
+    assert [code for code in SPEC_CODES if code not in CATALOGUE] == []
+
+
+def test_error_defaults_come_from_the_catalogue() -> None:
+    err = Ima2Error("TOO_MANY_JOBS")
+    assert err.status == 429 and err.message == CATALOGUE["TOO_MANY_JOBS"].message
+    assert Ima2Error("GEMINI_API_BAD_REQUEST", status=403).status == 403

@@ -1,0 +1,107 @@
+"""The gateway application factory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ima2_common.errors import Ima2Error
+from ima2_common.grpc_client import ServiceClient
+from ima2_common.job_runner import reap_expired_jobs
+from ima2_common.jobs import JobRegistry
+from ima2_common.logging import log_fields
+from ima2_common.nats_util import connect, ensure_events_stream, jobs_bucket, terminal_bucket
+from ima2_common.settings import Settings
+from ima2_gateway.context import Gateway, Services
+from ima2_gateway.errors import error_response
+from ima2_gateway.events_mux import EventMultiplexer
+from ima2_gateway.middleware import RequestContextMiddleware
+from ima2_gateway.routes import events, generate, health, history, inflight, media
+from ima2_gateway.routes.web import mount_web
+from ima2_proto.v1 import auth_pb2_grpc, image_pb2_grpc, library_pb2_grpc, video_pb2_grpc
+
+log = logging.getLogger("ima2.gateway")
+
+
+async def _reaper(gw: Gateway) -> None:
+    """Jobs whose service died stop renewing their lease; end them with an error event."""
+    while True:
+        await asyncio.sleep(max(1.0, gw.settings.job_lease_seconds / 3))
+        try:
+            await reap_expired_jobs(gw.registry, gw.js)
+        except Exception as exc:
+            log.warning("reaper tick failed", extra=log_fields(error=type(exc).__name__))
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    nc = await connect(settings.nats_url, "gateway")
+    js = nc.jetstream()
+    await ensure_events_stream(js)
+    registry = JobRegistry(
+        await jobs_bucket(js), await terminal_bucket(js), settings.max_parallel, settings.job_lease_seconds
+    )
+    mux = EventMultiplexer(js, settings.sse_max_listeners, settings.sse_ping_seconds)
+    await mux.start()
+    services = Services(
+        image=ServiceClient("image", settings.image_addr, image_pb2_grpc.ImageServiceStub),
+        video=ServiceClient("video", settings.video_addr, video_pb2_grpc.VideoServiceStub),
+        library=ServiceClient("library", settings.library_addr, library_pb2_grpc.LibraryServiceStub),
+        auth=ServiceClient("auth", settings.auth_addr, auth_pb2_grpc.AuthServiceStub),
+    )
+    gw = Gateway(settings=settings, services=services, nc=nc, js=js, registry=registry, events=mux)
+    app.state.gateway = gw
+    reaper = asyncio.create_task(_reaper(gw))
+    try:
+        yield
+    finally:
+        reaper.cancel()
+        await mux.stop()
+        for client in services.all().values():
+            await client.close()
+        with contextlib.suppress(Exception):
+            await nc.drain()
+
+
+def create_app(settings: Settings) -> FastAPI:
+    app = FastAPI(
+        title="ima2",
+        version=settings.version,
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.add_middleware(RequestContextMiddleware, body_limit=settings.body_limit_bytes)
+
+    @app.exception_handler(Ima2Error)
+    async def domain_error(request: Request, exc: Ima2Error) -> JSONResponse:
+        return error_response(exc, request)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(Ima2Error("INVALID_REQUEST", "The request is not valid."), request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "NOT_FOUND", 405: "NOT_FOUND"}.get(exc.status_code, "INVALID_REQUEST")
+        return error_response(Ima2Error(code, status=exc.status_code), request, family="nested")
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error", exc_info=exc)
+        return error_response(Ima2Error("INTERNAL_ERROR"), request)
+
+    for module in (health, generate, inflight, events, history, media):
+        app.include_router(module.router)
+    mount_web(app, settings.web_dir)
+    return app

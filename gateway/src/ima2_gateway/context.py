@@ -1,0 +1,44 @@
+"""Everything a route needs, built once per app in the lifespan."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+
+from fastapi import Request
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+
+from ima2_common.grpc_client import ServiceClient
+from ima2_common.jobs import JobRegistry
+from ima2_common.settings import Settings
+from ima2_gateway.events_mux import EventMultiplexer
+
+
+@dataclass
+class Services:
+    image: ServiceClient
+    video: ServiceClient
+    library: ServiceClient
+    auth: ServiceClient
+
+    def all(self) -> dict[str, ServiceClient]:
+        return {"image": self.image, "video": self.video, "library": self.library, "auth": self.auth}
+
+
+@dataclass
+class Gateway:
+    settings: Settings
+    services: Services
+    nc: Client
+    js: JetStreamContext
+    registry: JobRegistry
+    events: EventMultiplexer
+    started_at_ms: int = field(default_factory=lambda: int(time.time() * 1000))
+    started_monotonic: float = field(default_factory=time.monotonic)
+    pid: int = field(default_factory=os.getpid)
+
+
+def gateway(request: Request) -> Gateway:
+    return request.app.state.gateway

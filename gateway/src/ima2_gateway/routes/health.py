@@ -1,0 +1,178 @@
+"""GET /api/health, /api/providers, /api/capabilities: each reports the real state of each part."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+from urllib.parse import urlparse
+
+from fastapi import APIRouter, Request
+
+from ima2_common import catalog, limits
+from ima2_common.errors import Ima2Error
+from ima2_gateway.context import Gateway, gateway
+from ima2_proto.v1 import common_pb2, image_pb2
+
+router = APIRouter()
+HEALTH_TIMEOUT = 1.0
+IMPLEMENTED_SURFACES = {"generate"}
+
+
+async def service_states(gw: Gateway) -> dict[str, dict[str, Any]]:
+    clients = gw.services.all()
+    results = await asyncio.gather(*(client.healthy(HEALTH_TIMEOUT) for client in clients.values()))
+    return {
+        name: {"status": "up" if ok else "down", "address": client.address}
+        for (name, client), ok in zip(clients.items(), results, strict=True)
+    }
+
+
+async def nats_state(gw: Gateway) -> dict[str, Any]:
+    if not gw.nc.is_connected:
+        return {"status": "down"}
+    try:
+        bounds = await asyncio.wait_for(gw.events.bounds(), HEALTH_TIMEOUT)
+    except Exception:
+        return {"status": "down"}
+    return {"status": "up", "lastEventId": bounds.last}
+
+
+def backend_runtime(gw: Gateway) -> dict[str, Any]:
+    settings = gw.settings
+    host = "localhost" if settings.host in ("127.0.0.1", "::1", "localhost") else settings.host
+    url = f"http://{host}:{settings.port}"
+    return {
+        "configuredPort": settings.configured_port or settings.port,
+        "actualPort": settings.port,
+        "url": url,
+    }
+
+
+async def oauth_runtime(gw: Gateway) -> dict[str, Any]:
+    url = gw.settings.oauth_proxy_url.removesuffix("/v1")
+    port = urlparse(url).port
+    status = await provider_status(gw, "oauth")
+    return {"configuredPort": port, "actualPort": port, "url": url, "status": status.get("status", "offline")}
+
+
+async def provider_status(gw: Gateway, provider: str) -> dict[str, Any]:
+    try:
+        reply = await gw.services.image.call(
+            "GetProviderStatus", image_pb2.ProviderStatusRequest(provider=provider), timeout=4.0
+        )
+    except Ima2Error:
+        return {"status": "offline", "reason": "image_service_down"}
+    result: dict[str, Any] = {"status": reply.status}
+    if reply.reason:
+        result["reason"] = reply.reason
+    if reply.models:
+        result["models"] = list(reply.models)
+    return result
+
+
+@router.get("/api/health", operation_id="health")
+async def health(request: Request) -> dict[str, Any]:
+    gw = gateway(request)
+    services, nats, oauth = await asyncio.gather(service_states(gw), nats_state(gw), oauth_runtime(gw))
+    try:
+        active_jobs = await asyncio.wait_for(gw.registry.active_count(), HEALTH_TIMEOUT)
+    except Exception:
+        active_jobs = None
+    healthy = nats["status"] == "up" and all(s["status"] == "up" for s in services.values())
+    return {
+        "ok": healthy,
+        "status": "ok" if healthy else "degraded",
+        "version": gw.settings.version,
+        "provider": "oauth",
+        "sandbox": gw.settings.sandbox,
+        "uptimeSec": round(time.monotonic() - gw.started_monotonic, 1),
+        "activeJobs": active_jobs,
+        "pid": gw.pid,
+        "startedAt": gw.started_at_ms,
+        "services": services,
+        "nats": nats,
+        "runtime": {"backend": backend_runtime(gw), "oauth": oauth},
+    }
+
+
+async def key_status(gw: Gateway) -> dict[str, Any] | None:
+    try:
+        status = await gw.services.auth.call("GetKeyStatus", common_pb2.Empty(), timeout=HEALTH_TIMEOUT * 2)
+    except Ima2Error:
+        return None
+    return {
+        name: {"configured": s.configured, "source": s.source}
+        for name, s in (
+            ("openai", status.openai),
+            ("xai", status.xai),
+            ("gemini", status.gemini),
+            ("vertex", status.vertex),
+        )
+    }
+
+
+@router.get("/api/providers", operation_id="providers")
+async def providers(request: Request) -> dict[str, Any]:
+    gw = gateway(request)
+    keys, oauth, *states = await asyncio.gather(
+        key_status(gw), oauth_runtime(gw), *(provider_status(gw, p) for p in catalog.IMAGE_PROVIDERS)
+    )
+    openai = (keys or {}).get("openai", {"configured": False, "source": "none"})
+    per_provider = {
+        provider: {"available": state.get("status") == "ready", **state}
+        for provider, state in zip(catalog.IMAGE_PROVIDERS, states, strict=True)
+    }
+    return {
+        "apiKey": bool(openai["configured"]),
+        "oauth": oauth["status"] == "ready",
+        "oauthPort": oauth["configuredPort"],
+        "oauthActualPort": oauth["actualPort"],
+        "oauthUrl": oauth["url"],
+        "apiKeyDisabled": False,
+        "apiKeySource": openai["source"],
+        "sandbox": gw.settings.sandbox,
+        "keys": keys,
+        "providers": per_provider,
+        "runtime": {"backend": backend_runtime(gw), "oauth": oauth},
+    }
+
+
+@router.get("/api/capabilities", operation_id="capabilities")
+async def capabilities(request: Request) -> dict[str, Any]:
+    gw = gateway(request)
+    states = await asyncio.gather(*(provider_status(gw, p) for p in catalog.IMAGE_PROVIDERS))
+    in_build = {
+        p for p, s in zip(catalog.IMAGE_PROVIDERS, states, strict=True) if s.get("reason") != "not_in_build"
+    }
+    models = {
+        "oauth": list(catalog.OPENAI_IMAGE_MODELS),
+        "api": list(catalog.OPENAI_IMAGE_MODELS),
+        "grok": list(catalog.GROK_IMAGE_MODELS),
+        "grok-api": list(catalog.GROK_IMAGE_MODELS),
+        "gemini-api": list(catalog.GEMINI_MODELS),
+        "agy": [catalog.AGY_MODEL],
+    }
+    return {
+        "version": gw.settings.version,
+        "providers": list(catalog.IMAGE_PROVIDERS),
+        "models": models,
+        "defaultModels": {p: catalog.default_model(p) for p in catalog.IMAGE_PROVIDERS},
+        "qualities": list(catalog.QUALITIES),
+        "formats": list(catalog.FORMATS),
+        "moderations": list(catalog.MODERATIONS),
+        "reasoningEfforts": list(catalog.REASONING_EFFORTS),
+        "videoModels": list(catalog.VIDEO_MODELS),
+        "limits": {
+            "maxGeneratedImages": limits.MAX_GENERATED_IMAGES,
+            "maxParallel": gw.settings.max_parallel,
+            "maxRefCount": limits.MAX_REFERENCES,
+            "maxRefB64Bytes": limits.MAX_REF_B64_BYTES,
+            "maxMultimodeImages": limits.MAX_MULTIMODE_IMAGES,
+            "sseMaxListeners": gw.settings.sse_max_listeners,
+        },
+        "providerSurfaces": {
+            p: {surface: p in in_build for surface in sorted(IMPLEMENTED_SURFACES)}
+            for p in catalog.IMAGE_PROVIDERS
+        },
+    }

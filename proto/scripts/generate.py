@@ -1,0 +1,42 @@
+"""Regenerate the committed protobuf/gRPC code: `uv run python proto/scripts/generate.py [OUT_ROOT]`.
+
+The .proto files live beside their generated modules under proto/src/ima2_proto/v1, and
+protoc runs with proto/src as the include root, so the generated imports are correct as
+generated (`from ima2_proto.v1 import common_pb2`).
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib import resources
+from pathlib import Path
+
+from grpc_tools import protoc
+
+SRC_ROOT = Path(__file__).resolve().parents[1] / "src"
+
+
+def proto_files() -> list[Path]:
+    return sorted((SRC_ROOT / "ima2_proto" / "v1").glob("*.proto"))
+
+
+def generate(out_root: Path) -> None:
+    out_root.mkdir(parents=True, exist_ok=True)
+    well_known = resources.files("grpc_tools") / "_proto"
+    for proto in proto_files():
+        rel = proto.relative_to(SRC_ROOT).as_posix()
+        args = [
+            "grpc_tools.protoc",
+            f"-I{SRC_ROOT}",
+            f"-I{well_known}",
+            f"--python_out={out_root}",
+            f"--pyi_out={out_root}",
+            f"--grpc_python_out={out_root}",
+            rel,
+        ]
+        if protoc.main(args) != 0:
+            raise SystemExit(f"protoc failed for {rel}")
+
+
+if __name__ == "__main__":
+    generate(Path(sys.argv[1]) if len(sys.argv) > 1 else SRC_ROOT)

@@ -1,0 +1,1 @@
+"""One module per emulated upstream; each exposes `build_router(...)`."""

@@ -1,0 +1,52 @@
+"""svc-image process: wiring and lifecycle."""
+
+from __future__ import annotations
+
+import contextlib
+
+import httpx
+
+from ima2_common.grpc_client import ServiceClient
+from ima2_common.grpc_server import GrpcServer, wait_for_shutdown_signal
+from ima2_common.job_runner import JobRunner
+from ima2_common.jobs import JobRegistry
+from ima2_common.logging import setup_logging
+from ima2_common.nats_util import connect, ensure_events_stream, jobs_bucket, terminal_bucket
+from ima2_common.settings import Settings
+from ima2_image.generation import ImageJobs
+from ima2_image.providers.registry import ProviderRegistry
+from ima2_image.servicer import ImageServicer
+from ima2_image.status import ProviderStatusProbe
+from ima2_proto.v1 import auth_pb2_grpc, image_pb2, image_pb2_grpc, library_pb2_grpc
+
+
+async def serve(settings: Settings) -> None:
+    setup_logging("svc-image", settings.logs_dir, settings.log_level, settings.log_json_stderr)
+    nc = await connect(settings.nats_url, "svc-image")
+    js = nc.jetstream()
+    await ensure_events_stream(js)
+    registry = JobRegistry(
+        await jobs_bucket(js), await terminal_bucket(js), settings.max_parallel, settings.job_lease_seconds
+    )
+    runner = JobRunner("svc-image", nc, js, registry)
+    await runner.start()
+    library = ServiceClient("library", settings.library_addr, library_pb2_grpc.LibraryServiceStub)
+    auth = ServiceClient("auth", settings.auth_addr, auth_pb2_grpc.AuthServiceStub)
+    http = httpx.AsyncClient(limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
+    providers = ProviderRegistry(settings, http, auth)
+    jobs = ImageJobs(runner, library, providers)
+    server = GrpcServer("svc-image", settings.listen_address(settings.image_addr))
+    image_pb2_grpc.add_ImageServiceServicer_to_server(
+        ImageServicer(jobs, ProviderStatusProbe(providers, http)), server.server
+    )
+    await server.start([image_pb2.DESCRIPTOR.services_by_name["ImageService"].full_name])
+    try:
+        await wait_for_shutdown_signal()
+    finally:
+        await server.stop()
+        await runner.stop()
+        await http.aclose()
+        for client in (library, auth):
+            await client.close()
+        with contextlib.suppress(Exception):
+            await nc.drain()

@@ -1,0 +1,12 @@
+import asyncio
+
+from ima2_common.settings import Settings
+from ima2_library.server import serve
+
+
+def main() -> None:
+    asyncio.run(serve(Settings()))
+
+
+if __name__ == "__main__":
+    main()

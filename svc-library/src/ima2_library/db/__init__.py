@@ -1,0 +1,1 @@
+"""Database plumbing: connections and versioned schema migrations."""

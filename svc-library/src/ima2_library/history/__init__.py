@@ -1,0 +1,1 @@
+"""The media index: what was generated, in listing order (base / common / sqlite split)."""

@@ -1,0 +1,67 @@
+"""Helpers for the svc-library tests (a uniquely named module, so other members' conftest files cannot shadow it)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from ima2_common.grpc_client import ServiceClient
+from ima2_common.settings import Settings
+from ima2_library import server
+from ima2_proto.v1 import library_pb2
+
+
+def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (640, 480), mode: str = "RGB") -> bytes:
+    color: Any = (30, 120, 200) if mode == "RGB" else (30, 120, 200, 128)
+    out = io.BytesIO()
+    Image.new(mode, size, color).save(out, fmt)
+    return out.getvalue()
+
+
+MP4_BYTES = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
+
+
+@dataclass
+class Library:
+    settings: Settings
+    running: server.RunningLibrary
+    client: ServiceClient
+    stopped: bool = False
+
+    @property
+    def generated(self) -> Path:
+        return self.settings.generated_path
+
+    async def save(
+        self,
+        data: bytes | None = None,
+        mime: str = "image/png",
+        kind: str = "classic",
+        metadata: dict[str, Any] | None = None,
+        **fields: Any,
+    ) -> library_pb2.MediaItem:
+        request = library_pb2.SaveMediaRequest(
+            data=data if data is not None else image_bytes(), mime=mime, kind=kind, **fields
+        )
+        if metadata:
+            request.metadata.update(metadata)
+        return await self.client.call("SaveMedia", request)
+
+    async def history(self, **fields: Any) -> library_pb2.ListHistoryResponse:
+        return await self.client.call("ListHistory", library_pb2.ListHistoryRequest(**fields))
+
+
+StartLibrary = Callable[..., Awaitable[Library]]
+
+
+async def stop(library: Library) -> None:
+    if library.stopped:
+        return
+    library.stopped = True
+    await library.client.close()
+    await library.running.stop(grace=1.0)

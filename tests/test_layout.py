@@ -1,0 +1,52 @@
+"""The dependency rule of DESIGN.md §2, checked on every import statement."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OURS = {
+    "ima2_proto",
+    "ima2_common",
+    "ima2_gateway",
+    "ima2_image",
+    "ima2_video",
+    "ima2_library",
+    "ima2_auth",
+    "ima2_sandbox",
+    "ima2_cli",
+    "ima2_web",
+}
+ALLOWED = {
+    "proto": {"ima2_proto"},
+    "common": {"ima2_common", "ima2_proto"},
+    "gateway": {"ima2_gateway", "ima2_common", "ima2_proto"},
+    "svc-image": {"ima2_image", "ima2_common", "ima2_proto"},
+    "svc-video": {"ima2_video", "ima2_common", "ima2_proto"},
+    "svc-library": {"ima2_library", "ima2_common", "ima2_proto"},
+    "svc-auth": {"ima2_auth", "ima2_common", "ima2_proto"},
+    "sandbox": {"ima2_sandbox", "ima2_common"},
+    "cli": {"ima2_cli", "ima2_common"},
+    "web": {"ima2_web"},
+}
+
+
+def imported_packages(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found & OURS
+
+
+def test_parts_import_only_what_they_may() -> None:
+    violations = []
+    for member, allowed in ALLOWED.items():
+        for path in (ROOT / member / "src").rglob("*.py"):
+            extra = imported_packages(path) - allowed
+            if extra:
+                violations.append(f"{path.relative_to(ROOT)} imports {sorted(extra)}")
+    assert violations == []
