@@ -61,8 +61,28 @@ class Settings(BaseSettings):
     grok_proxy_url: str = "http://127.0.0.1:18645/v1"
     gemini_base_url: str = "https://generativelanguage.googleapis.com/v1beta"
     vertex_base_url: str = "https://aiplatform.googleapis.com/v1"
+    codex_base_url: str = "https://chatgpt.com/backend-api/codex"
+    chatgpt_base_url: str = Field(default="https://chatgpt.com/backend-api", description="wham/usage quota")
+    openai_auth_url: str = "https://auth.openai.com"
+    xai_auth_url: str = "https://auth.x.ai"
+    grok_billing_url: str = "https://cli-chat-proxy.grok.com/v1"
     openai_image_timeout_seconds: float = 400.0
     openai_connect_timeout_seconds: float = 10.0
+    grok_planner_model: str = "grok-4.3"
+    grok_search_timeout_ms: int = 60_000
+    grok_planner_timeout_ms: int = 60_000
+    grok_image_timeout_ms: int = 120_000
+    gemini_timeout_seconds: float = 120.0
+    agy_bin: str = Field(default="", description="The Antigravity CLI (default: agy on PATH)")
+    agy_timeout_seconds: float = 360.0
+
+    # Credentials kept outside config.json (shared with the vendors' CLIs)
+    progrok_auth_file: Path = Path("~/.progrok/auth.json")
+    codex_auth_file: Path = Path("~/.codex/auth.json")
+
+    # Access control for non-loopback binds
+    access_token: str = Field(default="", repr=False, description="Required on every non-loopback request")
+    public_origins: str = Field(default="", description="JSON array of extra origins the gateway serves")
 
     # Provider credentials from the environment (never logged)
     openai_api_key: str = Field(default="", validation_alias=AliasChoices("OPENAI_API_KEY"), repr=False)

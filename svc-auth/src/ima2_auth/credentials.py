@@ -18,8 +18,6 @@ SANDBOX_SECRETS = {
     "openai": "sk-sandbox-ima2-local",
     "xai": "xai-sandbox-ima2-local",
     "gemini": "AIsandbox-ima2-local",
-    "codex": "sandbox-codex-token",
-    "grok": "sandbox-grok-token",
 }
 
 

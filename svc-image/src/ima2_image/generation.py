@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,8 +13,7 @@ from ima2_common.job_runner import Job, JobRunner
 from ima2_common.jobs import now_ms
 from ima2_common.media import to_data_url
 from ima2_common.structs import dict_to_struct
-from ima2_image.providers.base import GeneratedImage, ImageCall, ImageProvider, ProviderResult
-from ima2_image.providers.openai_errors import is_retryable
+from ima2_image.providers.base import GeneratedImage, ImageCall, ImageProvider
 from ima2_image.providers.registry import ProviderRegistry
 from ima2_proto.v1 import common_pb2, image_pb2, library_pb2
 
@@ -48,6 +46,7 @@ class ImageJobs:
             references=list(options.references),
             web_search=options.web_search_enabled,
             prompt_mode=options.mode or "auto",
+            count=count,
         )
         meta = {
             "model": options.model,
@@ -67,14 +66,6 @@ class ImageJobs:
         async for event in self.runner.run(options.request_id, "classic", meta, work, options.async_mode):
             yield event
 
-    async def _attempt(self, provider: ImageProvider, call: ImageCall) -> ProviderResult:
-        try:
-            return await provider.generate(call)
-        except Ima2Error as err:
-            if not is_retryable(err):
-                raise
-        return await provider.generate(call)
-
     async def _run_classic(
         self,
         job: Job,
@@ -91,18 +82,14 @@ class ImageJobs:
             await job.emit(events.PARTIAL, {"image": image, "index": index})
 
         call.on_partial = on_partial
-        outcomes = await asyncio.gather(
-            *(self._attempt(provider, call) for _ in range(count)), return_exceptions=True
-        )
-        results = [o for o in outcomes if isinstance(o, ProviderResult) and o.images]
-        failures = [o for o in outcomes if isinstance(o, BaseException)]
-        if not results:
-            raise _final_error(failures)
+        result = await provider.generate(call)
+        if not result.images:
+            raise Ima2Error("EMPTY_RESPONSE")
         await job.phase("decoding")
         job.raise_if_canceled()
         elapsed = round(time.monotonic() - started, 3)
-        usage = results[0].usage
-        web_search_calls = max(r.web_search_calls for r in results)
+        usage = result.usage
+        web_search_calls = result.web_search_calls
         base_meta = {
             "kind": "classic",
             "requestId": job.request_id,
@@ -123,14 +110,16 @@ class ImageJobs:
             "storyboard": options.storyboard or None,
             "elapsed": elapsed,
         }
-        images = [image for result in results for image in result.images][:count]
+        images = result.images[:count]
         saved = []
         for index, image in enumerate(images):
             item = await self._save(
                 job, image, index, {**base_meta, "revisedPrompt": image.revised_prompt, "usage": usage}
             )
             saved.append((image, item))
-        warnings = [f"{len(failures)} of {count} images failed"] if failures else []
+        warnings = [*result.warnings]
+        if result.failures:
+            warnings.append(f"{len(result.failures)} of {count} images failed")
         common = {
             "elapsed": elapsed,
             "requestId": job.request_id,
@@ -179,21 +168,3 @@ def _image_entry(image: GeneratedImage, item: library_pb2.MediaItem) -> dict[str
     if image.provider_url:
         entry["providerUrl"] = image.provider_url
     return entry
-
-
-def _final_error(failures: list[BaseException]) -> BaseException:
-    for failure in failures:
-        if isinstance(failure, asyncio.CancelledError):
-            return failure
-    domain = [f for f in failures if isinstance(f, Ima2Error)]
-    if not domain:
-        return failures[0] if failures else Ima2Error("EMPTY_RESPONSE")
-    err = domain[0]
-    if err.code == "MODERATION_REFUSED":
-        return Ima2Error(
-            "SAFETY_REFUSAL",
-            upstream_code=err.upstream_code,
-            upstream_type=err.upstream_type,
-            upstream_param=err.upstream_param,
-        )
-    return err

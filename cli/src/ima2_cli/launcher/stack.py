@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import sys
+import sysconfig
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,7 +56,9 @@ def public_url(host: str, port: int) -> str:
     return f"http://{'localhost' if is_loopback(host) else host}:{port}"
 
 
-def sandbox_environment(base: str) -> dict[str, str]:
+def sandbox_environment(base: str, home: Path) -> dict[str, str]:
+    """Point every upstream at the sandbox; OAuth credential files stay inside IMA2_HOME."""
+    agy = shutil.which("ima2-sandbox-agy", path=sysconfig.get_path("scripts")) or "ima2-sandbox-agy"
     return {
         "IMA2_SANDBOX": "1",
         "IMA2_SANDBOX_URL": base,
@@ -64,6 +68,14 @@ def sandbox_environment(base: str) -> dict[str, str]:
         "IMA2_GROK_PROXY_URL": f"{base}/progrok/v1",
         "IMA2_GEMINI_BASE_URL": f"{base}/gemini/v1beta",
         "IMA2_VERTEX_BASE_URL": f"{base}/vertex/v1",
+        "IMA2_CODEX_BASE_URL": f"{base}/codex/backend-api/codex",
+        "IMA2_CHATGPT_BASE_URL": f"{base}/codex/backend-api",
+        "IMA2_OPENAI_AUTH_URL": f"{base}/openai-auth",
+        "IMA2_XAI_AUTH_URL": f"{base}/xai-auth",
+        "IMA2_GROK_BILLING_URL": f"{base}/grok-cli/v1",
+        "IMA2_AGY_BIN": agy,
+        "IMA2_PROGROK_AUTH_FILE": str(home / "sandbox" / "progrok-auth.json"),
+        "IMA2_CODEX_AUTH_FILE": str(home / "sandbox" / "codex-auth.json"),
     }
 
 
@@ -101,7 +113,7 @@ class Stack:
         procs: dict[str, ManagedProcess] = {}
         if self.options.sandbox:
             sandbox_port = free_port()
-            env.update(sandbox_environment(f"http://127.0.0.1:{sandbox_port}"))
+            env.update(sandbox_environment(f"http://127.0.0.1:{sandbox_port}", home))
             procs["sandbox"] = ManagedProcess(
                 "sandbox",
                 [sys.executable, "-m", "ima2_sandbox", "--host", "127.0.0.1", "--port", str(sandbox_port)],

@@ -25,7 +25,8 @@ class ImageCall:
     edit: bool = False
     web_search: bool = True
     prompt_mode: str = "auto"
-    max_images: int = 1
+    count: int = 1  # independent images wanted (classic n); the provider keeps partial successes
+    max_images: int = 1  # images one upstream call may return (multimode)
     on_partial: PartialCallback | None = None
 
 
@@ -44,6 +45,7 @@ class ProviderResult:
     web_search_calls: int = 0
     warnings: list[str] = field(default_factory=list)
     retry_kind: str | None = None
+    failures: list[Exception] = field(default_factory=list)  # attempts that failed when count > 1
 
 
 class ImageProvider(Protocol):
@@ -52,4 +54,9 @@ class ImageProvider(Protocol):
     async def check_ready(self) -> None:
         """Raise the provider's credential error before anything goes upstream."""
 
-    async def generate(self, call: ImageCall) -> ProviderResult: ...
+    async def generate(self, call: ImageCall) -> ProviderResult:
+        """Produce `call.count` images (or up to `call.max_images` for multimode).
+
+        Raise the documented Ima2Error when nothing was produced; with count > 1 keep the
+        successes and list the failed attempts in `failures`."""
+        ...

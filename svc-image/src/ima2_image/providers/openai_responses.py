@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -11,7 +12,7 @@ import httpx
 from ima2_common.errors import Ima2Error
 from ima2_common.media import decode_base64, sniff_mime, strip_data_url, to_data_url
 from ima2_image.providers.base import GeneratedImage, ImageCall, ProviderResult
-from ima2_image.providers.openai_errors import classify, from_transport
+from ima2_image.providers.openai_errors import classify, from_transport, is_retryable
 from ima2_image.providers.sse import iter_sse_json
 
 GENERATE_DEV_PROMPT = (
@@ -135,6 +136,45 @@ class ResponsesImageProvider:
         return headers
 
     async def generate(self, call: ImageCall) -> ProviderResult:
+        """`count` independent upstream calls in parallel (each retried once per the route rule)."""
+        if call.count <= 1:
+            return await self._attempt(call)
+        outcomes = await asyncio.gather(
+            *(self._attempt(call) for _ in range(call.count)), return_exceptions=True
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, asyncio.CancelledError):
+                raise outcome
+        results = [o for o in outcomes if isinstance(o, ProviderResult)]
+        failures = [o for o in outcomes if isinstance(o, Exception)]
+        if not results:
+            raise failures[0]
+        return ProviderResult(
+            images=[image for r in results for image in r.images],
+            usage=results[0].usage,
+            web_search_calls=max(r.web_search_calls for r in results),
+            failures=failures,
+        )
+
+    async def _attempt(self, call: ImageCall) -> ProviderResult:
+        try:
+            return await self._once(call)
+        except Ima2Error as err:
+            if not is_retryable(err):
+                raise
+        try:
+            return await self._once(call)
+        except Ima2Error as err:
+            if err.code == "MODERATION_REFUSED":
+                raise Ima2Error(
+                    "SAFETY_REFUSAL",
+                    upstream_code=err.upstream_code,
+                    upstream_type=err.upstream_type,
+                    upstream_param=err.upstream_param,
+                ) from None
+            raise
+
+    async def _once(self, call: ImageCall) -> ProviderResult:
         result = await self._stream(call)
         if result.images:
             return result
