@@ -8,7 +8,6 @@ import json
 import statistics
 import time
 
-import httpx
 import nats
 from _stack import bench_stack
 
@@ -16,27 +15,28 @@ from ima2_common import events
 
 
 async def listen(
-    url: str,
-    expected: int,
-    arrivals: list[dict[int, float]],
-    index: int,
-    ready: asyncio.Event,
-    counter: list[int],
+    port: int, expected: int, got: dict[int, float], ready: asyncio.Event, counter: list[int], total: int
 ) -> None:
-    async with httpx.AsyncClient(timeout=None) as http, http.stream("GET", f"{url}/api/events") as response:
-        counter[0] += 1
-        if counter[0] == len(arrivals):
-            ready.set()
-        got = arrivals[index]
-        buffer = ""
-        async for chunk in response.aiter_text():
-            buffer += chunk
-            while "\n\n" in buffer:
-                frame, buffer = buffer.split("\n\n", 1)
-                if frame.startswith("id: "):
-                    got[int(frame[4:].split("\n", 1)[0])] = time.monotonic()
-            if len(got) >= expected:
-                return
+    """A lean SSE client (raw socket, id lines only) so the client side costs little CPU."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
+    await writer.drain()
+    await reader.readuntil(b"\r\n\r\n")
+    counter[0] += 1
+    if counter[0] == total:
+        ready.set()
+    buffer = b""
+    while len(got) < expected:
+        chunk = await reader.read(65536)
+        if not chunk:
+            break
+        now = time.monotonic()
+        buffer += chunk
+        *lines, buffer = buffer.split(b"\n")
+        for line in lines:
+            if line.startswith(b"id: "):
+                got[int(line[4:])] = now
+    writer.close()
 
 
 async def run(listeners: int, rate: float, count: int) -> None:
@@ -44,8 +44,9 @@ async def run(listeners: int, rate: float, count: int) -> None:
     try:
         arrivals: list[dict[int, float]] = [{} for _ in range(listeners)]
         ready, counter = asyncio.Event(), [0]
+        port = stack.info["port"]
         tasks = [
-            asyncio.create_task(listen(stack.url, count, arrivals, i, ready, counter))
+            asyncio.create_task(listen(port, count, arrivals[i], ready, counter, listeners))
             for i in range(listeners)
         ]
         await asyncio.wait_for(ready.wait(), 60)
