@@ -140,14 +140,22 @@ class EventMultiplexer:
                 async for item in self._recover(listener):
                     yield item
             try:
-                seq, data = await asyncio.wait_for(listener.queue.get(), timeout=self.ping_seconds)
+                async with asyncio.timeout(self.ping_seconds):
+                    first = await listener.queue.get()
             except TimeoutError:
                 yield PING
                 continue
-            if seq <= listener.last_seq:
-                continue
-            listener.last_seq = seq
-            yield data
+            # Everything already queued goes out in one write.
+            batch = [first]
+            while not listener.queue.empty():
+                batch.append(listener.queue.get_nowait())
+            chunks = []
+            for seq, data in batch:
+                if seq > listener.last_seq:
+                    listener.last_seq = seq
+                    chunks.append(data)
+            if chunks:
+                yield b"".join(chunks)
 
     async def _catch_up(self, listener: Listener, end: int) -> AsyncIterator[bytes]:
         async for seq, data in self._replay(listener.last_seq + 1, end):
