@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import os
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from PIL import Image
 
 from ima2_common.grpc_client import ServiceClient
@@ -65,3 +68,44 @@ async def stop(library: Library) -> None:
     library.stopped = True
     await library.client.close()
     await library.running.stop(grace=1.0)
+
+
+PG_ADMIN_URL = os.environ.get("IMA2_TEST_DATABASE_URL", "postgresql://root@127.0.0.1:5432/test")
+
+
+def _with_database(url: str, name: str) -> str:
+    base, _, _query = url.partition("?")
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
+@dataclass
+class PgServer:
+    """A database made for this test run; each test gets its own schema inside it."""
+
+    admin_url: str
+    name: str
+
+    @property
+    def url(self) -> str:
+        return _with_database(self.admin_url, self.name)
+
+    def fresh_schema_url(self) -> str:
+        schema = f"t_{secrets.token_hex(6)}"
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(f"CREATE SCHEMA {schema}")
+        return f"{self.url}?options=-csearch_path%3D{schema}"
+
+    def drop(self) -> None:
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+
+
+def pg_server_or_none() -> PgServer | None:
+    """Create a fresh database on the test server, or None when no server is reachable."""
+    try:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
+            name = f"ima2_lib_{secrets.token_hex(6)}"
+            conn.execute(f"CREATE DATABASE {name}")
+    except psycopg.OperationalError:
+        return None
+    return PgServer(PG_ADMIN_URL, name)

@@ -14,13 +14,15 @@ from library_testkit import image_bytes
 from PIL import Image, PngImagePlugin
 
 from ima2_common.errors import Ima2Error
+from ima2_library.db.database import Database
 from ima2_library.db.migrations import LATEST_VERSION, SchemaTooNewError, migrate_sqlite
+from ima2_library.db.postgres_database import PostgresDatabase
 from ima2_library.db.sqlite_database import SqliteDatabase
 from ima2_library.history.history_common import HistoryQuery, HistoryRecord
-from ima2_library.history.history_sqlite import HistorySqliteStore
-from ima2_library.library import dir_label
+from ima2_library.history.history_store import HistorySqlStore
 from ima2_library.media import naming, xmp
 from ima2_library.media.thumbnails import ThumbnailError, render_thumbnail, thumb_name
+from ima2_library.storage import dir_label
 
 # XMP
 
@@ -190,22 +192,55 @@ def test_migrations_are_versioned_and_idempotent(tmp_path: Path) -> None:
     assert conn.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == LATEST_VERSION
     indexes = {row[1] for row in conn.execute("PRAGMA index_list(media)")}
     assert {"media_created_idx", "media_session_idx", "media_request_idx", "media_node_idx"} <= indexes
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {
+        "sessions",
+        "graph_nodes",
+        "graph_edges",
+        "favorites",
+        "annotations",
+        "prompts",
+        "media_count",
+    } <= tables
+    seeded = {row[0] for row in conn.execute("SELECT id FROM prompt_folders")}
+    assert seeded == {"__root__", "__trash__"}
     conn.execute("INSERT INTO schema_version VALUES (999, 'future', 0)")
     with pytest.raises(SchemaTooNewError):
         migrate_sqlite(conn)
 
 
-def test_database_pragmas(tmp_path: Path) -> None:
+async def test_database_pragmas(tmp_path: Path) -> None:
     db = SqliteDatabase(tmp_path / "b.db")
-    db.open()
-    assert db.run(lambda c: c.execute("PRAGMA journal_mode").fetchone()[0]) == "wal"
-    assert db.run(lambda c: c.execute("PRAGMA foreign_keys").fetchone()[0]) == 1
-    db.close()
+    await db.start()
+    assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"
+    assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1
+    assert await db.schema_version() == LATEST_VERSION
+    await db.close()
 
 
-async def test_store_round_trip_and_bulk(tmp_path: Path) -> None:
-    store = HistorySqliteStore(SqliteDatabase(None))
-    await store.start()
+async def test_postgres_migrations_are_idempotent(database: Database, database_url: str) -> None:
+    if database.dialect != "postgres":
+        pytest.skip("PostgreSQL only")
+    assert await database.schema_version() == LATEST_VERSION
+    again = PostgresDatabase(database_url)
+    await again.start()  # a second replica starting on a migrated schema applies nothing
+    assert await again.schema_version() == LATEST_VERSION
+    assert (await again.fetchone("SELECT COUNT(*) FROM schema_version"))[0] == LATEST_VERSION
+    await again.close()
+
+
+async def test_transactions_roll_back_on_error(database: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with database.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO favorites (browser_id, filename, created_at) VALUES (?, ?, ?)", ("b", "f", 1)
+            )
+            raise RuntimeError("boom")
+    assert (await database.fetchone("SELECT COUNT(*) FROM favorites"))[0] == 0
+
+
+async def test_store_round_trip_and_bulk(database: Database) -> None:
+    store = HistorySqlStore(database)
     record = HistoryRecord(
         filename="a.png",
         created_at=5,
@@ -236,4 +271,33 @@ async def test_store_round_trip_and_bulk(tmp_path: Path) -> None:
     assert await store.set_has_thumb(["a.png"], False) == 1
     states = {s.filename: s for s in await store.index_states()}
     assert states["a.png"].has_thumb is False and states["00000.png"].status == "missing"
-    await store.close()
+    assert await store.toggle_favorite("b1", "a.png", 1) is True
+    favs = await store.list(HistoryQuery(limit=5, browser_id="b1", favorites_only=True))
+    assert [r.filename for r in favs.items] == ["a.png"] and favs.total == 1 and favs.items[0].is_favorite
+    assert await store.toggle_favorite("b1", "a.png", 2) is False
+    assert (await store.list(HistoryQuery(browser_id="b1", favorites_only=True))).total == 0
+    assert await store.delete("a.png") is True and await store.get("a.png") is None
+
+
+async def test_visible_counter_follows_every_write(database: Database) -> None:
+    store = HistorySqlStore(database)
+
+    async def counts() -> tuple[int, int]:
+        exact = (await database.fetchone("SELECT COUNT(*) FROM media WHERE status = 'ok'"))[0]
+        return await store.count_visible(), int(exact)
+
+    def rec(name: str, status: str = "ok") -> HistoryRecord:
+        return HistoryRecord(
+            filename=name, created_at=1, media_type="image", mime="image/png", size_bytes=1, status=status
+        )
+
+    await store.upsert(rec("a.png"))
+    await store.upsert(rec("a.png"))  # replace: still one
+    await store.upsert_many([rec(f"{i}.png") for i in range(30)] + [rec("m.png", "missing")], batch_size=7)
+    assert await counts() == (31, 31)
+    await store.set_status(["1.png", "2.png", "m.png"], "missing")
+    await store.upsert(rec("m.png"))  # missing → ok through an upsert
+    await store.delete("3.png")
+    await store.delete("1.png")  # a missing row: no change to the visible count
+    assert await counts() == (29, 29)
+    assert (await store.list(HistoryQuery(limit=2))).total == 29

@@ -77,13 +77,14 @@ def test_ctrl_c_leaves_no_process_behind(tmp_path: Path) -> None:
     assert not [name for name, pid in children.items() if pid_alive(pid)]
 
 
-def test_non_loopback_bind_is_refused(tmp_path: Path) -> None:
+def test_non_loopback_bind_needs_a_valid_access_token(tmp_path: Path) -> None:
+    # Off loopback `ima2 up` requires IMA2_ACCESS_TOKEN or generates one (tests/integration/test_access.py).
     result = subprocess.run(
         [sys.executable, "-m", "ima2_cli", "up", "--host", "0.0.0.0", "--port", "0"],
-        env={"IMA2_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        env={"IMA2_HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "IMA2_ACCESS_TOKEN": "too-short"},
         capture_output=True,
         text=True,
         timeout=30,
     )
     assert result.returncode == 1
-    assert "loopback" in result.stderr
+    assert "access token" in result.stderr

@@ -25,6 +25,7 @@ EVENTS_STREAM = "IMA2_EVENTS"
 EVENTS_SUBJECT_PREFIX = "ima2.events"
 JOBS_BUCKET = "ima2_jobs"
 TERMINAL_BUCKET = "ima2_terminal"
+CONFIG_BUCKET = "ima2_config"  # shared runtime settings (the Grok planner model)
 CANCEL_SUBJECT = "ima2.jobs.cancel"
 
 HEADER_EVENT = "Ima2-Event"

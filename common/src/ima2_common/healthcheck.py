@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import urllib.request
 
@@ -19,8 +20,10 @@ def grpc_ok(address: str) -> bool:
 
 
 def http_ok(url: str) -> bool:
+    token = os.environ.get("IMA2_ACCESS_TOKEN", "")  # a gateway bound off loopback requires it
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
     try:
-        with urllib.request.urlopen(url, timeout=3) as response:
+        with urllib.request.urlopen(request, timeout=3) as response:
             return response.status == 200
     except OSError:
         return False

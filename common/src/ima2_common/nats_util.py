@@ -67,6 +67,10 @@ async def jobs_bucket(js: JetStreamContext) -> KeyValue:
     return await js.create_key_value(KeyValueConfig(bucket=events.JOBS_BUCKET, history=1))
 
 
+async def config_bucket(js: JetStreamContext) -> KeyValue:
+    return await js.create_key_value(KeyValueConfig(bucket=events.CONFIG_BUCKET, history=1))
+
+
 async def terminal_bucket(js: JetStreamContext) -> KeyValue:
     return await js.create_key_value(
         KeyValueConfig(bucket=events.TERMINAL_BUCKET, history=1, ttl=limits.TERMINAL_JOB_TTL_SECONDS)

@@ -43,12 +43,22 @@ class Settings(BaseSettings):
     # Storage
     database_url: str = Field(default="", description="PostgreSQL DSN; SQLite under IMA2_HOME when empty")
     generated_dir: Path | None = None
+    legacy_generated_dirs: str = Field(
+        default="", description="Extra folders (os.pathsep-separated) checked for images of older installs"
+    )
+    open_command: str = Field(
+        default="", description="Opens the generated folder on the server (default: xdg-open/open/explorer)"
+    )
+    style_sheet_model: str = Field(default="gpt-5.4-mini", description="Model for style-sheet extraction")
 
     # Jobs and events
     max_parallel: int = limits.MAX_PARALLEL_JOBS
     sse_ping_seconds: float = limits.SSE_PING_SECONDS
     sse_max_listeners: int = limits.SSE_MAX_LISTENERS
     job_lease_seconds: float = limits.JOB_LEASE_SECONDS
+    multimode_timeout_seconds: float = Field(
+        default=600.0, description="A multimode sequence ends here; saved images give status partial"
+    )
 
     # Sandbox
     sandbox: bool = Field(default=False, description="Providers talk to the sandbox emulators")
@@ -83,6 +93,9 @@ class Settings(BaseSettings):
     # Access control for non-loopback binds
     access_token: str = Field(default="", repr=False, description="Required on every non-loopback request")
     public_origins: str = Field(default="", description="JSON array of extra origins the gateway serves")
+    auth_switch_abandon_seconds: float = Field(
+        default=300.0, description="A pending account switch nobody asks about for this long is ended"
+    )
 
     # Provider credentials from the environment (never logged)
     openai_api_key: str = Field(default="", validation_alias=AliasChoices("OPENAI_API_KEY"), repr=False)
@@ -115,6 +128,14 @@ class Settings(BaseSettings):
     @property
     def server_file(self) -> Path:
         return self.home_dir / "server.json"
+
+    @property
+    def access_token_file(self) -> Path:
+        return self.home_dir / "access-token"
+
+    @property
+    def cli_config_file(self) -> Path:
+        return self.home_dir / "cli.json"
 
     def listen_address(self, address: str) -> str:
         """Where a service binds: the port of its advertised address on grpc_listen_host."""

@@ -19,11 +19,34 @@ from ima2_common.jobs import JobRegistry
 from ima2_common.logging import log_fields
 from ima2_common.nats_util import connect, ensure_events_stream, jobs_bucket, terminal_bucket
 from ima2_common.settings import Settings
+from ima2_gateway import access
 from ima2_gateway.context import Gateway, Services
 from ima2_gateway.errors import error_response
 from ima2_gateway.events_mux import EventMultiplexer
 from ima2_gateway.middleware import RequestContextMiddleware
-from ima2_gateway.routes import events, generate, health, history, inflight, media
+from ima2_gateway.routes import (
+    annotations,
+    auth_switch,
+    billing,
+    canvas_versions,
+    edit,
+    events,
+    generate,
+    grok_planner,
+    health,
+    history,
+    inflight,
+    keys,
+    media,
+    metadata,
+    multimode,
+    node_generate,
+    node_read,
+    prompts,
+    provider_status,
+    sessions,
+    storage,
+)
 from ima2_gateway.routes.web import mount_web
 from ima2_proto.v1 import auth_pb2_grpc, image_pb2_grpc, library_pb2_grpc, video_pb2_grpc
 
@@ -81,6 +104,7 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    access.install(app, settings)  # inside the request-id middleware: refusals carry the request id
     app.add_middleware(RequestContextMiddleware, body_limit=settings.body_limit_bytes)
 
     @app.exception_handler(Ima2Error)
@@ -101,7 +125,30 @@ def create_app(settings: Settings) -> FastAPI:
         log.error("unhandled error", exc_info=exc)
         return error_response(Ima2Error("INTERNAL_ERROR"), request)
 
-    for module in (health, generate, inflight, events, history, media):
+    routers = (
+        health,
+        generate,
+        inflight,
+        events,
+        history,
+        media,
+        edit,
+        node_generate,
+        multimode,
+        provider_status,
+        grok_planner,
+        keys,
+        auth_switch,
+        billing,
+        sessions,
+        node_read,
+        annotations,
+        canvas_versions,
+        prompts,
+        storage,
+        metadata,
+    )
+    for module in routers:
         app.include_router(module.router)
     mount_web(app, settings.web_dir)
     return app

@@ -1,8 +1,14 @@
-"""Which secret each provider uses: sandbox mode > environment > config.json."""
+"""Which secret each API-key provider uses: environment > config.json > the sandbox's own key.
+
+In sandbox mode the sandbox key is only the fallback, so a key saved through the API (or one
+from the environment) is what every provider sends, exactly as outside the sandbox.
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
 from ima2_auth.config_store import ConfigStore
 from ima2_common.settings import Settings
@@ -14,6 +20,8 @@ CONFIG_KEYS = {
     "gemini": "geminiApiKey",
     "vertex": "vertexServiceAccountJson",
 }
+AUTH_MODE_KEY = "geminiAuthMode"
+AUTH_MODES = ("apikey", "vertex")
 SANDBOX_SECRETS = {
     "openai": "sk-sandbox-ima2-local",
     "xai": "xai-sandbox-ima2-local",
@@ -24,7 +32,7 @@ SANDBOX_SECRETS = {
 @dataclass(frozen=True)
 class ResolvedSecret:
     secret: str
-    source: str  # sandbox | env | config | none
+    source: str  # env | config | sandbox | none
 
 
 def mask_key(key: str) -> str:
@@ -32,26 +40,51 @@ def mask_key(key: str) -> str:
     return "***" if len(key) <= 10 else f"{key[:4]}..{key[-2:]}"
 
 
+def vertex_project(service_account_json: str) -> str:
+    try:
+        parsed = json.loads(service_account_json)
+    except (json.JSONDecodeError, TypeError):
+        return ""
+    project = parsed.get("project_id") if isinstance(parsed, dict) else None
+    return project if isinstance(project, str) else ""
+
+
+def mask_secret(provider: str, secret: str) -> str:
+    if not secret:
+        return ""
+    if provider == "vertex":
+        return f"project: {vertex_project(secret) or '?'}"
+    return mask_key(secret)
+
+
 class CredentialResolver:
     def __init__(self, settings: Settings, config: ConfigStore) -> None:
         self.settings = settings
         self.config = config
 
-    def _env(self, provider: str) -> str:
+    def env_secret(self, provider: str) -> str:
         return {
             "openai": self.settings.openai_api_key,
             "xai": self.settings.xai_api_key,
             "gemini": self.settings.gemini_api_key,
             "vertex": self.settings.vertex_service_account_json,
-        }.get(provider, "")
+        }.get(provider, "").strip()
 
-    def resolve(self, provider: str) -> ResolvedSecret:
-        if self.settings.sandbox and provider in SANDBOX_SECRETS:
-            return ResolvedSecret(SANDBOX_SECRETS[provider], "sandbox")
-        env = self._env(provider).strip()
+    def resolve_in(self, provider: str, config: dict[str, Any]) -> ResolvedSecret:
+        env = self.env_secret(provider)
         if env:
             return ResolvedSecret(env, "env")
-        saved = self.config.get(CONFIG_KEYS.get(provider, ""))
+        saved = config.get(CONFIG_KEYS.get(provider, ""))
         if isinstance(saved, str) and saved.strip():
             return ResolvedSecret(saved.strip(), "config")
+        if self.settings.sandbox and provider in SANDBOX_SECRETS:
+            return ResolvedSecret(SANDBOX_SECRETS[provider], "sandbox")
         return ResolvedSecret("", "none")
+
+    @staticmethod
+    def auth_mode_in(config: dict[str, Any]) -> str:
+        mode = config.get(AUTH_MODE_KEY)
+        return mode if mode in AUTH_MODES else "apikey"
+
+    async def resolve(self, provider: str) -> ResolvedSecret:
+        return self.resolve_in(provider, await self.config.aget_all())

@@ -11,12 +11,15 @@ from ima2_common.grpc_server import GrpcServer, wait_for_shutdown_signal
 from ima2_common.job_runner import JobRunner
 from ima2_common.jobs import JobRegistry
 from ima2_common.logging import setup_logging
-from ima2_common.nats_util import connect, ensure_events_stream, jobs_bucket, terminal_bucket
+from ima2_common.nats_util import config_bucket, connect, ensure_events_stream, jobs_bucket, terminal_bucket
 from ima2_common.settings import Settings
 from ima2_image.generation import ImageJobs
+from ima2_image.jobs_common import JobDeps
+from ima2_image.planner_config import PlannerConfigStore
 from ima2_image.providers.registry import ProviderRegistry
 from ima2_image.servicer import ImageServicer
 from ima2_image.status import ProviderStatusProbe
+from ima2_image.style_sheet import StyleSheetExtractor
 from ima2_proto.v1 import auth_pb2_grpc, image_pb2, image_pb2_grpc, library_pb2_grpc
 
 
@@ -34,10 +37,14 @@ async def serve(settings: Settings) -> None:
     auth = ServiceClient("auth", settings.auth_addr, auth_pb2_grpc.AuthServiceStub)
     http = httpx.AsyncClient(limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
     providers = ProviderRegistry(settings, http, auth)
-    jobs = ImageJobs(runner, library, providers)
+    planner = PlannerConfigStore(await config_bucket(js), settings.grok_planner_model)
+    jobs = ImageJobs(JobDeps(runner, library, providers, planner, settings.multimode_timeout_seconds))
     server = GrpcServer("svc-image", settings.listen_address(settings.image_addr))
     image_pb2_grpc.add_ImageServiceServicer_to_server(
-        ImageServicer(jobs, ProviderStatusProbe(providers, http)), server.server
+        ImageServicer(
+            jobs, ProviderStatusProbe(providers, http), planner, StyleSheetExtractor(settings, http, auth)
+        ),
+        server.server,
     )
     await server.start([image_pb2.DESCRIPTOR.services_by_name["ImageService"].full_name])
     try:

@@ -1,10 +1,16 @@
-"""The library's media operations: composes the file store and the index (no gRPC here)."""
+"""The library's media operations: composes the file store, the index and the graph store (no gRPC).
+
+Every write keeps one order: bytes on disk first (atomically: temp file + rename), then the
+row. A crash between the two leaves a complete file that the startup reconcile indexes; a
+crash inside a write leaves only a hidden temp file, which reconcile removes.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import os
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +21,7 @@ from typing import Any
 from ima2_common.errors import Ima2Error
 from ima2_common.logging import log_fields
 from ima2_common.settings import Settings
+from ima2_library import storage
 from ima2_library.history.history_base import HistoryStoreBase
 from ima2_library.history.history_common import (
     STATUS_MISSING,
@@ -22,9 +29,11 @@ from ima2_library.history.history_common import (
     HistoryPage,
     HistoryQuery,
     HistoryRecord,
+    SessionGroup,
 )
-from ima2_library.media import naming
+from ima2_library.media import naming, xmp
 from ima2_library.media.mime import EXT_FOR_MIME, media_type_for, normalize_mime, sniff_mime
+from ima2_library.media.paths import check_name, resolve_media_path
 from ima2_library.media.store import MediaFileStore
 from ima2_library.reconcile import (
     BackfillResult,
@@ -33,8 +42,12 @@ from ima2_library.reconcile import (
     reconcile_index,
     record_from_file,
 )
+from ima2_library.sessions.sessions_store import SessionStore
 
 log = logging.getLogger("ima2.library")
+
+CANVAS_NAME_RE = re.compile(r"^canvas-[A-Za-z0-9._-]+\.png$")
+ORIGINAL_NAME_MAX = 200
 
 
 @dataclass(slots=True)
@@ -56,13 +69,19 @@ class MediaContent:
 
 
 @dataclass(slots=True)
-class StorageStatus:
-    generated_dir_label: str
-    generated_count: int
-    state: str
-    message_kind: str
-    override_generated_dir: bool
-    override_config_dir: bool
+class DeleteOutcome:
+    filename: str
+    trash: str  # internal | none (permanent)
+    trash_id: str
+    sessions_touched: int
+    nodes_touched: int
+
+
+@dataclass(slots=True)
+class MetadataRead:
+    metadata: dict[str, Any] | None
+    source: str
+    warnings: list[str]
 
 
 def _now_ms() -> int:
@@ -75,24 +94,21 @@ def _positive_int(value: Any) -> int:
     return int(value) if value > 0 else 0
 
 
-def dir_label(path: Path) -> str:
-    """`~/.ima2/generated` when under $HOME, else the absolute path."""
-    try:
-        home = Path.home().resolve()
-        return "~/" + path.relative_to(home).as_posix() if path != home else "~"
-    except (RuntimeError, ValueError):
-        return str(path)
+def _first_text(*values: Any) -> str | None:
+    return next((v for v in values if isinstance(v, str) and v.strip()), None)
 
 
 class MediaLibrary:
-    def __init__(self, settings: Settings, files: MediaFileStore, history: HistoryStoreBase) -> None:
+    def __init__(
+        self, settings: Settings, files: MediaFileStore, history: HistoryStoreBase, sessions: SessionStore
+    ) -> None:
         self.settings = settings
         self.files = files
         self.history = history
+        self.sessions = sessions
         self._reserved: set[str] = set()
         self._backfill_lock = asyncio.Lock()
         self._stop = threading.Event()
-        self._dir_label = dir_label(files.dir)
         self._config_dir_overridden = settings.home_dir != Path("~/.ima2").expanduser().resolve()
         self._pool = ThreadPoolExecutor(
             max_workers=max(1, min(4, os.cpu_count() or 1)), thread_name_prefix="thumb"
@@ -129,15 +145,22 @@ class MediaLibrary:
         filename = await self._reserve_name(request, kind, mime, created_at, source)
         try:
             sidecar = self._sidecar(metadata, kind, filename, mime, created_at, request.request_id)
-            stored = await asyncio.to_thread(self.files.write_new, filename, request.data, mime, sidecar)
-            record = record_from_file(stored, kind)
-            try:
-                await self.history.upsert(record)
-            except Exception as exc:
-                await asyncio.to_thread(self.files.remove, filename)
-                raise Ima2Error("STORAGE_FAILED") from exc
+            record = await self._write(filename, request.data, mime, sidecar, kind)
         finally:
             self._reserved.discard(filename)
+        return record
+
+    async def _write(
+        self, filename: str, data: bytes, mime: str, sidecar: dict[str, Any], kind: str
+    ) -> HistoryRecord:
+        """File (+XMP), sidecar, thumbnail, then the row; the row failing removes the file again."""
+        stored = await asyncio.to_thread(self.files.write_new, filename, data, mime, sidecar)
+        record = record_from_file(stored, kind)
+        try:
+            await self.history.upsert(record)
+        except Exception as exc:
+            await asyncio.to_thread(self.files.remove, filename)
+            raise Ima2Error("STORAGE_FAILED") from exc
         log.info(
             "media_saved",
             extra=log_fields(
@@ -186,6 +209,89 @@ class MediaLibrary:
         sidecar["createdAt"] = created_at
         return sidecar
 
+    # Import and canvas versions
+
+    async def import_local(self, data: bytes, mime: str, original_filename: str = "") -> HistoryRecord:
+        if not data:
+            raise Ima2Error("EMPTY_IMPORT")
+        sniffed = sniff_mime(data)
+        if sniffed is None or media_type_for(sniffed) != "image":
+            raise Ima2Error("IMPORT_BAD_FORMAT")
+        original = os.path.basename(original_filename[:ORIGINAL_NAME_MAX]) or None
+        metadata = {"kind": "imported", "canvasVersion": False, "originalFilename": original}
+        return await self.save(SaveMediaInput(data=data, mime=sniffed, kind="imported", metadata=metadata))
+
+    async def _source_metadata(self, filename: str | None) -> dict[str, Any]:
+        if not filename:
+            return {}
+        try:
+            check_name(filename)
+        except Ima2Error:
+            return {}
+        return await asyncio.to_thread(self.files.read_sidecar, filename) or {}
+
+    async def save_canvas_version(
+        self, data: bytes, source_filename: str, prompt: str = "", filename: str = ""
+    ) -> HistoryRecord:
+        """A new canvas version of `source_filename`, or (with `filename`) an update of one."""
+        if filename and (not CANVAS_NAME_RE.match(filename) or ".." in filename):
+            raise Ima2Error("INVALID_CANVAS_VERSION_FILENAME")
+        if not data:
+            raise Ima2Error("EMPTY_CANVAS_VERSION")
+        if sniff_mime(data) != "image/png":
+            raise Ima2Error("CANVAS_VERSION_NOT_PNG")
+        source = os.path.basename(source_filename or "")
+        now = _now_ms()
+        if not filename:
+            if not source:
+                raise Ima2Error("CANVAS_SOURCE_REQUIRED")
+            source_meta = await self._source_metadata(source)
+            text = _first_text(prompt, source_meta.get("userPrompt"), source_meta.get("prompt"))
+            metadata = self._canvas_meta(text, source, source_meta.get("promptMode"), now, {})
+            return await self.save(
+                SaveMediaInput(data=data, mime="image/png", kind="canvas", metadata=metadata)
+            )
+
+        try:
+            await asyncio.to_thread(resolve_media_path, self.files.dir, filename)
+        except Ima2Error as err:
+            if err.code == "ASSET_NOT_FOUND":
+                raise Ima2Error("CANVAS_VERSION_NOT_FOUND") from None
+            raise
+        previous = await self._source_metadata(filename)
+        source_meta = await self._source_metadata(source) if source else {}
+        text = _first_text(
+            prompt,
+            source_meta.get("userPrompt"),
+            source_meta.get("prompt"),
+            previous.get("userPrompt"),
+            previous.get("prompt"),
+        )
+        mode = source_meta.get("promptMode") or previous.get("promptMode")
+        metadata = self._canvas_meta(text, source or None, mode, now, previous)
+        sidecar = self._sidecar(metadata, "canvas", filename, "image/png", now, "")
+        return await self._write(filename, data, "image/png", sidecar, "canvas")
+
+    @staticmethod
+    def _canvas_meta(
+        prompt: str | None, source: str | None, mode: Any, now: int, previous: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {
+            "kind": "canvas",
+            "provider": "canvas",
+            "format": "png",
+            "prompt": prompt,
+            "userPrompt": prompt,
+            "promptMode": mode if isinstance(mode, str) and mode else "direct",
+            "createdAt": now,
+            "canvasMergedAt": now,
+            "canvasVersion": True,
+            "canvasSourceFilename": source,
+            "annotationsBaked": bool(previous.get("annotationsBaked")),
+            "annotationSnapshot": previous.get("annotationSnapshot"),
+            "annotationOnly": bool(previous.get("annotationOnly")),
+        }
+
     # Read
 
     async def read(self, filename: str) -> MediaContent:
@@ -208,10 +314,41 @@ class MediaLibrary:
         if row is not None and row.status == STATUS_OK:
             await self.history.set_status([filename], STATUS_MISSING)
 
+    @staticmethod
+    def read_metadata(data: bytes) -> MetadataRead:
+        metadata, source = xmp.read_embedded(data)
+        warnings: list[str] = []
+        if metadata is None and sniff_mime(data) is None:
+            warnings.append("unrecognized_image_format")
+        return MetadataRead(metadata=metadata, source=source or "", warnings=warnings)
+
     # Listing and lookups
 
     async def list(self, query: HistoryQuery) -> HistoryPage:
-        return await self.history.list(query)
+        page = await self.history.list(query)
+        if query.group_by == "session":
+            await self._group(page)
+        return page
+
+    async def _group(self, page: HistoryPage) -> None:
+        """The reference's grouping of one page: sessions newest-used first, the rest loose."""
+        groups: dict[str, SessionGroup] = {}
+        loose: list[HistoryRecord] = []
+        for item in page.items:
+            if not item.session_id:
+                loose.append(item)
+                continue
+            group = groups.get(item.session_id)
+            if group is None:
+                group = groups[item.session_id] = SessionGroup(item.session_id, None, "", item.created_at)
+            group.items.append(item)
+            group.last_used_at = max(group.last_used_at, item.created_at)
+        titles = await self.sessions.titles(list(groups))
+        for group in groups.values():
+            group.title = titles.get(group.session_id)
+            group.label = group.title or group.session_id[:8]
+        page.groups = sorted(groups.values(), key=lambda g: g.last_used_at, reverse=True)
+        page.loose = loose
 
     async def get_node(self, node_id: str) -> HistoryRecord:
         if not node_id:
@@ -224,13 +361,65 @@ class MediaLibrary:
             raise Ima2Error("NODE_NOT_FOUND")
         return record
 
-    async def storage_status(self) -> StorageStatus:
+    async def require_media(self, filename: str) -> None:
+        """`filename` names a regular media file inside the generated dir (else the documented 4xx)."""
+        await asyncio.to_thread(resolve_media_path, self.files.dir, filename)
+
+    async def toggle_favorite(self, browser_id: str, filename: str) -> bool:
+        check_name(filename)
+        record = await self.history.get(filename)
+        if record is None or record.status != STATUS_OK:
+            raise Ima2Error("ASSET_NOT_FOUND")
+        return await self.history.toggle_favorite(browser_id, filename, _now_ms())
+
+    # Delete and restore
+
+    async def delete(self, filename: str, permanent: bool) -> DeleteOutcome:
+        """Trash (recoverable) or unlink a file; its row goes and graph nodes showing it are marked."""
+        if permanent:
+            await asyncio.to_thread(self.files.delete_permanent, filename)
+            trash, trash_id = "none", ""
+        else:
+            trash, trash_id = "internal", await asyncio.to_thread(self.files.trash, filename, _now_ms())
+        await self.history.delete(filename)
+        touched = await self.sessions.mark_asset_missing(filename)
+        log.info(
+            "media_deleted",
+            extra=log_fields(
+                filename=filename,
+                permanent=permanent,
+                sessionsTouched=touched.sessions_touched,
+                nodesTouched=touched.nodes_touched,
+            ),
+        )
+        return DeleteOutcome(filename, trash, trash_id, touched.sessions_touched, touched.nodes_touched)
+
+    async def restore(self, trash_id: str, filename: str) -> HistoryRecord:
+        if not trash_id:
+            raise Ima2Error("TRASH_ID_REQUIRED")
+        await asyncio.to_thread(self.files.restore, trash_id, filename)
+        listing = {filename, f"{filename}.json"}
+        stored = await asyncio.to_thread(self.files.describe_unindexed, filename, listing)
+        if stored is None:
+            raise Ima2Error("TRASH_NOT_FOUND")
+        stored.has_thumb = await asyncio.to_thread(self.files.make_thumbnail, filename)
+        record = record_from_file(stored)
+        await self.history.upsert(record)
+        log.info("media_restored", extra=log_fields(filename=filename))
+        return record
+
+    # Storage support
+
+    async def storage_status(self) -> storage.StorageStatus:
         count = await self.history.count_visible()
-        return StorageStatus(
-            generated_dir_label=self._dir_label,
-            generated_count=count,
-            state="ok" if count > 0 else "not_found",
-            message_kind="none" if count > 0 else "apology",
+        return await asyncio.to_thread(
+            storage.inspect,
+            self.files.dir,
+            count,
+            extra_legacy=self.settings.legacy_generated_dirs,
             override_generated_dir=self.settings.generated_dir is not None,
             override_config_dir=self._config_dir_overridden,
         )
+
+    async def open_generated_dir(self) -> None:
+        await storage.open_directory(self.files.dir, self.settings.open_command)

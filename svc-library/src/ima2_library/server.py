@@ -1,8 +1,8 @@
 """svc-library process: wiring and lifecycle.
 
-Start-up order: open the index (migrations) → reconcile the generated dir against it →
-serve gRPC (health SERVING) → render missing thumbnails in the background. Shutdown:
-health NOT_SERVING, drain RPCs, stop the backfill, close the database.
+Start-up order: open the database (migrations) → make sure one session exists → reconcile the
+generated dir against the index → serve gRPC (health SERVING) → render missing thumbnails in
+the background. Shutdown: health NOT_SERVING, drain RPCs, stop the backfill, close the database.
 """
 
 from __future__ import annotations
@@ -15,12 +15,17 @@ from dataclasses import dataclass
 from ima2_common.grpc_server import GrpcServer, wait_for_shutdown_signal
 from ima2_common.logging import log_fields, setup_logging
 from ima2_common.settings import Settings
-from ima2_library.history.factory import create_history_store
+from ima2_library.annotations import AnnotationStore
+from ima2_library.db.database import Database
+from ima2_library.db.factory import create_database
 from ima2_library.history.history_base import HistoryStoreBase
+from ima2_library.history.history_store import HistorySqlStore
 from ima2_library.library import MediaLibrary
 from ima2_library.media.store import MediaFileStore
+from ima2_library.prompts.prompts_store import PromptStore
 from ima2_library.reconcile import BackfillResult, ReconcileResult
 from ima2_library.servicer import LibraryServicer
+from ima2_library.sessions.sessions_store import SessionStore
 from ima2_proto.v1 import library_pb2, library_pb2_grpc
 
 log = logging.getLogger("ima2.library.server")
@@ -33,7 +38,9 @@ class RunningLibrary:
     settings: Settings
     grpc: GrpcServer
     library: MediaLibrary
+    database: Database
     history: HistoryStoreBase
+    sessions: SessionStore
     backfill_task: asyncio.Task[BackfillResult | None] | None
 
     @property
@@ -51,27 +58,34 @@ class RunningLibrary:
             self.backfill_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self.backfill_task
-        await self.history.close()
+        await self.database.close()
 
 
 async def start(settings: Settings, *, reconcile: bool = True, backfill: bool = True) -> RunningLibrary:
-    history = create_history_store(settings)
-    await history.start()
+    database = create_database(settings)
+    await database.start()
+    history = HistorySqlStore(database)
+    sessions = SessionStore(database)
     files = MediaFileStore(settings.generated_path, settings.version)
-    library = MediaLibrary(settings, files, history)
+    library = MediaLibrary(settings, files, history, sessions)
     try:
+        made = await sessions.ensure_default_session()
+        if made is not None:
+            log.info("default_session_created", extra=log_fields(sessionId=made.id))
         reconciled = await library.reconcile() if reconcile else None
         server = GrpcServer("svc-library", settings.listen_address(settings.library_addr))
-        library_pb2_grpc.add_LibraryServiceServicer_to_server(LibraryServicer(library), server.server)
+        servicer = LibraryServicer(library, sessions, AnnotationStore(database), PromptStore(database))
+        library_pb2_grpc.add_LibraryServiceServicer_to_server(servicer, server.server)
         await server.start([SERVICE_NAME])
     except BaseException:
         library.close()
-        await history.close()
+        await database.close()
         raise
+    log.info("library_started", extra=log_fields(database=database.dialect))
     task = None
     if backfill:
         task = asyncio.create_task(_backfill(library, reconciled), name="library-thumbnail-backfill")
-    return RunningLibrary(settings, server, library, history, task)
+    return RunningLibrary(settings, server, library, database, history, sessions, task)
 
 
 async def _backfill(library: MediaLibrary, reconciled: ReconcileResult | None) -> BackfillResult | None:

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 from grpc_health.v1 import health_pb2_grpc
 
+from ima2_cli.access_token import WILDCARD_HOSTS, bare_host, is_local_bind
 from ima2_cli.launcher.processes import ManagedProcess, stop_all
 from ima2_common import limits
 from ima2_common.files import write_json_atomic
@@ -27,7 +28,6 @@ from ima2_common.settings import Settings
 
 SERVICES = {"auth": "ima2_auth", "library": "ima2_library", "image": "ima2_image", "video": "ima2_video"}
 READY_TIMEOUT = 30.0
-LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 
 class LaunchError(RuntimeError):
@@ -39,10 +39,19 @@ class UpOptions:
     host: str
     port: int
     sandbox: bool
+    access_token: str = ""  # required (and passed to the gateway) when the host is not loopback
 
 
-def is_loopback(host: str) -> bool:
-    return host in LOOPBACK_HOSTS or host.startswith("127.")
+def probe_host(host: str) -> str:
+    """Where the launcher itself reaches the gateway: the bound address, or loopback for a wildcard."""
+    bare = bare_host(host)
+    if bare in WILDCARD_HOSTS:
+        return "::1" if bare == "::" else "127.0.0.1"
+    return bare
+
+
+def url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
 
 def choose_port(host: str, wanted: int) -> int:
@@ -53,7 +62,8 @@ def choose_port(host: str, wanted: int) -> int:
 
 
 def public_url(host: str, port: int) -> str:
-    return f"http://{'localhost' if is_loopback(host) else host}:{port}"
+    local = is_local_bind(host) or bare_host(host) in WILDCARD_HOSTS
+    return f"http://{'localhost' if local else url_host(bare_host(host))}:{port}"
 
 
 def sandbox_environment(base: str, home: Path) -> dict[str, str]:
@@ -126,15 +136,16 @@ class Stack:
         procs["nats"] = ManagedProcess("nats", nats_command(config), env, logs / "nats.log")
         for name, module in SERVICES.items():
             procs[name] = ManagedProcess.python_module(f"svc-{name}", module, env, logs)
-        procs["gateway"] = ManagedProcess.python_module("gateway", "ima2_gateway", env, logs)
+        gateway_env = dict(env)
+        if self.options.access_token:
+            gateway_env["IMA2_ACCESS_TOKEN"] = self.options.access_token
+        procs["gateway"] = ManagedProcess.python_module("gateway", "ima2_gateway", gateway_env, logs)
         self.env = env
         return procs
 
     async def start(self) -> None:
-        if not is_loopback(self.options.host):
-            raise LaunchError(
-                f"refusing to bind {self.options.host}: only loopback addresses are supported in this build"
-            )
+        if not is_local_bind(self.options.host) and not self.options.access_token:
+            raise LaunchError(f"binding {self.options.host} needs an access token (IMA2_ACCESS_TOKEN)")
         procs = self._prepare()
         # Stop order: gateway first, NATS last.
         order = ["gateway", "image", "video", "library", "auth", "sandbox", "nats"]
@@ -148,7 +159,11 @@ class Stack:
         procs["gateway"].start()
         await asyncio.gather(
             *(self._wait_grpc(procs[name], self.env[f"IMA2_{name.upper()}_ADDR"]) for name in SERVICES),
-            self._wait_http(procs["gateway"], f"http://127.0.0.1:{self.gateway_port}/api/health"),
+            self._wait_http(
+                procs["gateway"],
+                f"http://{url_host(probe_host(self.options.host))}:{self.gateway_port}/api/health",
+                self.access_headers(),
+            ),
             *(
                 [self._wait_http(procs["sandbox"], f"{self.env['IMA2_SANDBOX_URL']}/_sandbox/health")]
                 if "sandbox" in procs
@@ -189,8 +204,13 @@ class Stack:
         finally:
             await client.close()
 
-    async def _wait_http(self, process: ManagedProcess, url: str) -> None:
-        async with httpx.AsyncClient(timeout=2.0) as http:
+    def access_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.options.access_token}"} if self.options.access_token else {}
+
+    async def _wait_http(
+        self, process: ManagedProcess, url: str, headers: dict[str, str] | None = None
+    ) -> None:
+        async with httpx.AsyncClient(timeout=2.0, headers=headers) as http:
 
             async def probe() -> bool:
                 try:
@@ -220,6 +240,11 @@ class Stack:
                 "status": "sandbox" if self.options.sandbox else "external",
             },
             "sandbox": self.options.sandbox,
+            "access": {
+                "mode": "local" if is_local_bind(self.options.host) else "lan",
+                "host": self.options.host,
+                "tokenRequired": not is_local_bind(self.options.host),
+            },
             "stack": {
                 "natsUrl": self.env["IMA2_NATS_URL"],
                 "services": {name: self.env[f"IMA2_{name.upper()}_ADDR"] for name in SERVICES},
@@ -279,7 +304,7 @@ async def run_until_signal(stack: Stack, on_ready: Any, restart_delay: float) ->
 
 
 def existing_server(server_file: Path) -> str | None:
-    """The URL of a live server advertised in server.json, if any."""
+    """The URL of a live server advertised in server.json, if any (a 401 from one that needs a token counts)."""
     import json
 
     try:
@@ -292,4 +317,4 @@ def existing_server(server_file: Path) -> str | None:
         response = httpx.get(f"{url}/api/health", timeout=0.6)
     except httpx.HTTPError:
         return None
-    return url if response.status_code == 200 else None
+    return url if response.status_code in (200, 401) else None

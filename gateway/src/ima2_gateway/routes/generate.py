@@ -16,4 +16,5 @@ router = APIRouter()
 async def generate(request: Request) -> Response:
     body = await json_body(request)
     job = generate_request(body, request)
-    return await answer_json(gateway(request).services.image.stream("Generate", job), request)
+    stream = gateway(request).services.image.stream("Generate", job)
+    return await answer_json(stream, request, request_id=job.options.request_id)

@@ -16,7 +16,7 @@ from ima2_proto.v1 import common_pb2, image_pb2
 
 router = APIRouter()
 HEALTH_TIMEOUT = 1.0
-IMPLEMENTED_SURFACES = {"generate"}
+IMPLEMENTED_SURFACES = {"generate", "edit", "node", "multimode"}
 
 
 async def service_states(gw: Gateway) -> dict[str, dict[str, Any]]:
@@ -108,6 +108,8 @@ async def key_status(gw: Gateway) -> dict[str, Any] | None:
             ("xai", status.xai),
             ("gemini", status.gemini),
             ("vertex", status.vertex),
+            ("codex", status.codex),  # stored OAuth logins: source oauth | none
+            ("grok", status.grok),
         )
     }
 

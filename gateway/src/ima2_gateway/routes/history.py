@@ -1,36 +1,20 @@
-"""GET /api/history (the library's index, newest first, cursor pagination)."""
+"""History: the library's index (newest first, cursor pages), favourites, trash and restore,
+local imports and the thumbnail backfill. Errors use the nested `{error:{code,message}}` family."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 
 from ima2_common import limits
 from ima2_common.errors import Ima2Error
-from ima2_common.structs import struct_to_dict
 from ima2_gateway.context import gateway
-from ima2_proto.v1 import library_pb2
+from ima2_gateway.routes.library_common import browser_id, decoded_header, item_json, json_object, read_body
+from ima2_proto.v1 import common_pb2, library_pb2
 
 router = APIRouter()
-
-
-def history_item(item: library_pb2.MediaItem) -> dict[str, Any]:
-    """One history row: the sidecar metadata plus where to fetch the file and its thumbnail."""
-    row: dict[str, Any] = struct_to_dict(item.metadata) if item.HasField("metadata") else {}
-    row.update(
-        filename=item.filename,
-        url=item.url,
-        createdAt=item.created_at,
-        mediaType=item.media_type,
-        mime=item.mime,
-        bytes=item.size_bytes,
-    )
-    if item.thumb:
-        row["thumb"] = item.thumb
-    if item.is_favorite:
-        row["isFavorite"] = True
-    return row
 
 
 def _int_param(value: str | None, name: str) -> int | None:
@@ -40,6 +24,12 @@ def _int_param(value: str | None, name: str) -> int | None:
         return int(value)
     except ValueError:
         raise Ima2Error("INVALID_REQUEST", f"{name} must be an integer.") from None
+
+
+def _cursor(reply: library_pb2.ListHistoryResponse) -> dict[str, Any] | None:
+    if not reply.HasField("next_cursor"):
+        return None
+    return {"before": reply.next_cursor.before, "beforeFilename": reply.next_cursor.before_filename}
 
 
 @router.get("/api/history", operation_id="history")
@@ -56,13 +46,13 @@ async def list_history(
 ) -> dict[str, Any]:
     page = _int_param(limit, "limit") or limits.HISTORY_DEFAULT_PAGE
     query = library_pb2.ListHistoryRequest(
-        limit=max(1, min(page, limits.HISTORY_MAX_PAGE)),
+        limit=max(1, min(page, limits.HISTORY_MAX_PAGE)) if page > 0 else limits.HISTORY_DEFAULT_PAGE,
         before_filename=beforeFilename,
         session_id=sessionId,
         request_id=requestId,
         favorites_only=favoritesOnly.lower() in ("1", "true"),
-        browser_id=request.headers.get("x-ima2-browser-id", ""),
-        group_by=groupBy,
+        browser_id=browser_id(request, required=False),
+        group_by="session" if groupBy == "session" else "",
     )
     before_ms, since_ms = _int_param(before, "before"), _int_param(since, "since")
     if before_ms is not None:
@@ -70,9 +60,100 @@ async def list_history(
     if since_ms is not None:
         query.since = since_ms
     reply = await gateway(request).services.library.call("ListHistory", query)
-    cursor = (
-        {"before": reply.next_cursor.before, "beforeFilename": reply.next_cursor.before_filename}
-        if reply.HasField("next_cursor")
-        else None
+    if query.group_by == "session":
+        sessions = [
+            {
+                "sessionId": group.session_id,
+                "items": [item_json(i) for i in group.items],
+                "lastUsedAt": group.last_used_at,
+                "title": group.title or None,
+                "label": group.label,
+            }
+            for group in reply.sessions
+        ]
+        return {
+            "sessions": sessions,
+            "loose": [item_json(i) for i in reply.loose],
+            "total": reply.total,
+            "nextCursor": _cursor(reply),
+        }
+    return {"items": [item_json(i) for i in reply.items], "total": reply.total, "nextCursor": _cursor(reply)}
+
+
+@router.post("/api/history/favorite", operation_id="historyFavorite")
+async def toggle_favorite(request: Request) -> dict[str, Any]:
+    body = await json_object(request, 64 * 1024)
+    filename = body.get("filename")
+    if not isinstance(filename, str) or not filename:
+        raise Ima2Error("INVALID_FILENAME", "filename is required")
+    reply = await gateway(request).services.library.call(
+        "ToggleFavorite", library_pb2.ToggleFavoriteRequest(filename=filename, browser_id=browser_id(request))
     )
-    return {"items": [history_item(i) for i in reply.items], "total": reply.total, "nextCursor": cursor}
+    return {"isFavorite": reply.is_favorite}
+
+
+@router.post("/api/history/import-local", operation_id="historyImportLocal", status_code=201)
+async def import_local(request: Request) -> JSONResponse:
+    data = await read_body(request, gateway(request).settings.body_limit_bytes, "PAYLOAD_TOO_LARGE")
+    reply = await gateway(request).services.library.call(
+        "ImportLocal",
+        library_pb2.ImportLocalRequest(
+            data=data,
+            mime=request.headers.get("content-type", ""),
+            original_filename=decoded_header(request, "x-ima2-original-filename"),
+        ),
+        timeout=120,
+    )
+    return JSONResponse({"item": {**item_json(reply), "image": reply.url}}, status_code=201)
+
+
+@router.post("/api/history/backfill-thumbnails", operation_id="historyBackfillThumbnails")
+async def backfill_thumbnails(request: Request) -> dict[str, Any]:
+    reply = await gateway(request).services.library.call(
+        "BackfillThumbnails", common_pb2.Empty(), timeout=None
+    )
+    return {
+        "ok": True,
+        "total": reply.total,
+        "created": reply.created,
+        "skipped": reply.skipped,
+        "failed": reply.failed,
+    }
+
+
+async def _delete(request: Request, filename: str, permanent: bool) -> dict[str, Any]:
+    reply = await gateway(request).services.library.call(
+        "DeleteHistory", library_pb2.DeleteHistoryRequest(filename=filename, permanent=permanent)
+    )
+    body: dict[str, Any] = {
+        "ok": True,
+        "filename": reply.filename,
+        "sessionsTouched": reply.sessions_touched,
+        "nodesTouched": reply.nodes_touched,
+    }
+    if not permanent:
+        # Our trash is the library's own `.trash` folder, so the delete can be undone in the app.
+        body.update(trash=reply.trash, trashId=reply.trash_id, undoableInApp=reply.trash == "internal")
+    return body
+
+
+@router.delete("/api/history/{filename}/permanent", operation_id="historyDeletePermanent")
+async def delete_permanent(filename: str, request: Request) -> dict[str, Any]:
+    return await _delete(request, filename, permanent=True)
+
+
+@router.post("/api/history/{filename}/restore", operation_id="historyRestore")
+async def restore(filename: str, request: Request) -> dict[str, Any]:
+    body = await json_object(request, 64 * 1024)
+    trash_id = body.get("trashId")
+    if not isinstance(trash_id, str) or not trash_id:
+        raise Ima2Error("TRASH_ID_REQUIRED")
+    reply = await gateway(request).services.library.call(
+        "RestoreHistory", library_pb2.RestoreHistoryRequest(trash_id=trash_id, filename=filename)
+    )
+    return {"ok": True, "item": item_json(reply)}
+
+
+@router.delete("/api/history/{filename:path}", operation_id="historyDelete")
+async def delete(filename: str, request: Request) -> dict[str, Any]:
+    return await _delete(request, filename, permanent=False)

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from ima2_proto.v1 import common_pb2 as ima2__proto_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18ima2_proto/v1/auth.proto\x12\x07ima2.v1\x1a\x1aima2_proto/v1/common.proto\"(\n\x14GetCredentialRequest\x12\x10\n\x08provider\x18\x01 \x01(\t\"\x8d\x01\n\nCredential\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x0e\n\x06secret\x18\x02 \x01(\t\x12\x0e\n\x06source\x18\x03 \x01(\t\x12\x12\n\naccount_id\x18\x04 \x01(\t\x12\x12\n\nproject_id\x18\x05 \x01(\t\x12\x12\n\nexpires_at\x18\x06 \x01(\x03\x12\x11\n\tauth_mode\x18\x07 \x01(\t\"Z\n\x11ProviderKeyStatus\x12\x12\n\nconfigured\x18\x01 \x01(\x08\x12\x0e\n\x06source\x18\x02 \x01(\t\x12\r\n\x05valid\x18\x03 \x01(\x08\x12\x12\n\nmasked_key\x18\x04 \x01(\t\"\xe3\x01\n\tKeyStatus\x12*\n\x06openai\x18\x01 \x01(\x0b\x32\x1a.ima2.v1.ProviderKeyStatus\x12\'\n\x03xai\x18\x02 \x01(\x0b\x32\x1a.ima2.v1.ProviderKeyStatus\x12*\n\x06gemini\x18\x03 \x01(\x0b\x32\x1a.ima2.v1.ProviderKeyStatus\x12*\n\x06vertex\x18\x04 \x01(\x0b\x32\x1a.ima2.v1.ProviderKeyStatus\x12\x18\n\x10gemini_auth_mode\x18\x05 \x01(\t\x12\x0f\n\x07sandbox\x18\x06 \x01(\x08\"2\n\rSetKeyRequest\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x0f\n\x07\x61pi_key\x18\x02 \x01(\t\"$\n\x10\x44\x65leteKeyRequest\x12\x10\n\x08provider\x18\x01 \x01(\t\">\n\x1eSetVertexServiceAccountRequest\x12\x1c\n\x14service_account_json\x18\x01 \x01(\t\"M\n\tKeyChange\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x0e\n\x06source\x18\x02 \x01(\t\x12\r\n\x05valid\x18\x03 \x01(\x08\x12\x0f\n\x07removed\x18\x04 \x01(\x08\"(\n\x18SetGeminiAuthModeRequest\x12\x0c\n\x04mode\x18\x01 \x01(\t\"1\n\x0cJsonDocument\x12\x0c\n\x04json\x18\x01 \x01(\t\x12\x13\n\x0bhttp_status\x18\x02 \x01(\x05\";\n\x19StartAccountSwitchRequest\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x0c\n\x04\x66low\x18\x02 \x01(\t\"&\n\x10\x41\x63\x63ountSwitchKey\x12\x12\n\nsession_id\x18\x01 \x01(\t\"\xb2\x01\n\rAccountSwitch\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x0c\n\x04\x66low\x18\x02 \x01(\t\x12\x11\n\tuser_code\x18\x03 \x01(\t\x12\x18\n\x10verification_url\x18\x04 \x01(\t\x12\x12\n\nexpires_in\x18\x05 \x01(\x05\x12\x0e\n\x06status\x18\x06 \x01(\t\x12\r\n\x05\x65mail\x18\x07 \x01(\t\x12\r\n\x05\x65rror\x18\x08 \x01(\t\x12\x10\n\x08provider\x18\t \x01(\t\")\n\x18VerifyAccessTokenRequest\x12\r\n\x05token\x18\x01 \x01(\t\"5\n\x0e\x41\x63\x63\x65ssDecision\x12\x0f\n\x07\x61llowed\x18\x01 \x01(\x08\x12\x12\n\nexpires_at\x18\x02 \x01(\x03\";\n\x1a\x43reateAccessSessionRequest\x12\r\n\x05token\x18\x01 \x01(\t\x12\x0e\n\x06origin\x18\x02 \x01(\t\"7\n\rAccessSession\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x12\n\nexpires_at\x18\x02 \x01(\x03\"@\n\x1aVerifyAccessSessionRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x0e\n\x06origin\x18\x02 \x01(\t2\xf6\x08\n\x0b\x41uthService\x12\x43\n\rGetCredential\x12\x1d.ima2.v1.GetCredentialRequest\x1a\x13.ima2.v1.Credential\x12G\n\x11RefreshCredential\x12\x1d.ima2.v1.GetCredentialRequest\x1a\x13.ima2.v1.Credential\x12\x32\n\x0cGetKeyStatus\x12\x0e.ima2.v1.Empty\x1a\x12.ima2.v1.KeyStatus\x12\x34\n\x06SetKey\x12\x16.ima2.v1.SetKeyRequest\x1a\x12.ima2.v1.KeyChange\x12:\n\tDeleteKey\x12\x19.ima2.v1.DeleteKeyRequest\x1a\x12.ima2.v1.KeyChange\x12V\n\x17SetVertexServiceAccount\x12\'.ima2.v1.SetVertexServiceAccountRequest\x1a\x12.ima2.v1.KeyChange\x12J\n\x11SetGeminiAuthMode\x12!.ima2.v1.SetGeminiAuthModeRequest\x1a\x12.ima2.v1.KeyStatus\x12\x33\n\nGetBilling\x12\x0e.ima2.v1.Empty\x1a\x15.ima2.v1.JsonDocument\x12\x31\n\x08GetQuota\x12\x0e.ima2.v1.Empty\x1a\x15.ima2.v1.JsonDocument\x12P\n\x12StartAccountSwitch\x12\".ima2.v1.StartAccountSwitchRequest\x1a\x16.ima2.v1.AccountSwitch\x12\x45\n\x10GetAccountSwitch\x12\x19.ima2.v1.AccountSwitchKey\x1a\x16.ima2.v1.AccountSwitch\x12H\n\x13\x43\x61ncelAccountSwitch\x12\x19.ima2.v1.AccountSwitchKey\x1a\x16.ima2.v1.AccountSwitch\x12O\n\x11VerifyAccessToken\x12!.ima2.v1.VerifyAccessTokenRequest\x1a\x17.ima2.v1.AccessDecision\x12R\n\x13\x43reateAccessSession\x12#.ima2.v1.CreateAccessSessionRequest\x1a\x16.ima2.v1.AccessSession\x12S\n\x13VerifyAccessSession\x12#.ima2.v1.VerifyAccessSessionRequest\x1a\x17.ima2.v1.AccessDecision\x12J\n\x13RevokeAccessSession\x12#.ima2.v1.VerifyAccessSessionRequest\x1a\x0e.ima2.v1.Emptyb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18ima2_proto/v1/auth.proto\x12\x07ima2.v1\x1a\x1aima2_proto/v1/common.proto\"A\n\x14GetCredentialRequest\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x17\n\x0frejected_secret\x18\x02 \x01(\t\"\x9c\x01\n\nCredential\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x0e\n\x06secret\x18\x02 \x01(\t\x12\x0e\n\x06source\x18\x03 \x01(\t\x12\x12\n\naccount_id\x18\x04 \x01(\t\x12\x12\n\nproject_id\x18\x05 \x01(\t\x12\x12\n\nexpires_at\x18\x06 \x01(\x03\x12\x11\n\tauth_mode\x18\x07 \x01(\t\x12\r\n\x05\x65mail\x18\x08 \x01(\t\"Z\n\x11ProviderKeyStatus\x12\x12\n\nconfigured\x18\x01 \x01(\x08\x12\x0e\n\x06source\x18\x02 \x01(\t\x12\r\n\x05valid\x18\x03 \x01(\x08\x12\x12\n\nmasked_key\x18\x04 \x01(\t\"\xd0\x02\n\tKeyStatus\x12*\n\x06openai\x18\x01 \x01(\x0b\x32\x1a.ima2.v1.ProviderKeyStatus\x12\'\n\x03xai\x18\x02 \x01(\x0b\x32\x1a.ima2.v1.ProviderKeyStatus\x12*\n\x06gemini\x18\x03 \x01(\x0b\x32\x1a.ima2.v1.ProviderKeyStatus\x12*\n\x06vertex\x18\x04 \x01(\x0b\x32\x1a.ima2.v1.ProviderKeyStatus\x12\x18\n\x10gemini_auth_mode\x18\x05 \x01(\t\x12\x0f\n\x07sandbox\x18\x06 \x01(\x08\x12\x16\n\x0e\x63onfig_corrupt\x18\x07 \x01(\x08\x12)\n\x05\x63odex\x18\x08 \x01(\x0b\x32\x1a.ima2.v1.ProviderKeyStatus\x12(\n\x04grok\x18\t \x01(\x0b\x32\x1a.ima2.v1.ProviderKeyStatus\"2\n\rSetKeyRequest\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x0f\n\x07\x61pi_key\x18\x02 \x01(\t\"$\n\x10\x44\x65leteKeyRequest\x12\x10\n\x08provider\x18\x01 \x01(\t\">\n\x1eSetVertexServiceAccountRequest\x12\x1c\n\x14service_account_json\x18\x01 \x01(\t\"M\n\tKeyChange\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x0e\n\x06source\x18\x02 \x01(\t\x12\r\n\x05valid\x18\x03 \x01(\x08\x12\x0f\n\x07removed\x18\x04 \x01(\x08\"(\n\x18SetGeminiAuthModeRequest\x12\x0c\n\x04mode\x18\x01 \x01(\t\"1\n\x0cJsonDocument\x12\x0c\n\x04json\x18\x01 \x01(\t\x12\x13\n\x0bhttp_status\x18\x02 \x01(\x05\";\n\x19StartAccountSwitchRequest\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x0c\n\x04\x66low\x18\x02 \x01(\t\"&\n\x10\x41\x63\x63ountSwitchKey\x12\x12\n\nsession_id\x18\x01 \x01(\t\"\xc9\x01\n\rAccountSwitch\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x0c\n\x04\x66low\x18\x02 \x01(\t\x12\x11\n\tuser_code\x18\x03 \x01(\t\x12\x18\n\x10verification_url\x18\x04 \x01(\t\x12\x12\n\nexpires_in\x18\x05 \x01(\x05\x12\x0e\n\x06status\x18\x06 \x01(\t\x12\r\n\x05\x65mail\x18\x07 \x01(\t\x12\r\n\x05\x65rror\x18\x08 \x01(\t\x12\x10\n\x08provider\x18\t \x01(\t\x12\x15\n\rpoll_interval\x18\n \x01(\x05\")\n\x18VerifyAccessTokenRequest\x12\r\n\x05token\x18\x01 \x01(\t\"5\n\x0e\x41\x63\x63\x65ssDecision\x12\x0f\n\x07\x61llowed\x18\x01 \x01(\x08\x12\x12\n\nexpires_at\x18\x02 \x01(\x03\";\n\x1a\x43reateAccessSessionRequest\x12\r\n\x05token\x18\x01 \x01(\t\x12\x0e\n\x06origin\x18\x02 \x01(\t\"7\n\rAccessSession\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x12\n\nexpires_at\x18\x02 \x01(\x03\"@\n\x1aVerifyAccessSessionRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x0e\n\x06origin\x18\x02 \x01(\t2\xf6\x08\n\x0b\x41uthService\x12\x43\n\rGetCredential\x12\x1d.ima2.v1.GetCredentialRequest\x1a\x13.ima2.v1.Credential\x12G\n\x11RefreshCredential\x12\x1d.ima2.v1.GetCredentialRequest\x1a\x13.ima2.v1.Credential\x12\x32\n\x0cGetKeyStatus\x12\x0e.ima2.v1.Empty\x1a\x12.ima2.v1.KeyStatus\x12\x34\n\x06SetKey\x12\x16.ima2.v1.SetKeyRequest\x1a\x12.ima2.v1.KeyChange\x12:\n\tDeleteKey\x12\x19.ima2.v1.DeleteKeyRequest\x1a\x12.ima2.v1.KeyChange\x12V\n\x17SetVertexServiceAccount\x12\'.ima2.v1.SetVertexServiceAccountRequest\x1a\x12.ima2.v1.KeyChange\x12J\n\x11SetGeminiAuthMode\x12!.ima2.v1.SetGeminiAuthModeRequest\x1a\x12.ima2.v1.KeyStatus\x12\x33\n\nGetBilling\x12\x0e.ima2.v1.Empty\x1a\x15.ima2.v1.JsonDocument\x12\x31\n\x08GetQuota\x12\x0e.ima2.v1.Empty\x1a\x15.ima2.v1.JsonDocument\x12P\n\x12StartAccountSwitch\x12\".ima2.v1.StartAccountSwitchRequest\x1a\x16.ima2.v1.AccountSwitch\x12\x45\n\x10GetAccountSwitch\x12\x19.ima2.v1.AccountSwitchKey\x1a\x16.ima2.v1.AccountSwitch\x12H\n\x13\x43\x61ncelAccountSwitch\x12\x19.ima2.v1.AccountSwitchKey\x1a\x16.ima2.v1.AccountSwitch\x12O\n\x11VerifyAccessToken\x12!.ima2.v1.VerifyAccessTokenRequest\x1a\x17.ima2.v1.AccessDecision\x12R\n\x13\x43reateAccessSession\x12#.ima2.v1.CreateAccessSessionRequest\x1a\x16.ima2.v1.AccessSession\x12S\n\x13VerifyAccessSession\x12#.ima2.v1.VerifyAccessSessionRequest\x1a\x17.ima2.v1.AccessDecision\x12J\n\x13RevokeAccessSession\x12#.ima2.v1.VerifyAccessSessionRequest\x1a\x0e.ima2.v1.Emptyb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,41 +33,41 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ima2_proto.v1.auth_pb2', _g
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_GETCREDENTIALREQUEST']._serialized_start=65
-  _globals['_GETCREDENTIALREQUEST']._serialized_end=105
-  _globals['_CREDENTIAL']._serialized_start=108
-  _globals['_CREDENTIAL']._serialized_end=249
-  _globals['_PROVIDERKEYSTATUS']._serialized_start=251
-  _globals['_PROVIDERKEYSTATUS']._serialized_end=341
-  _globals['_KEYSTATUS']._serialized_start=344
-  _globals['_KEYSTATUS']._serialized_end=571
-  _globals['_SETKEYREQUEST']._serialized_start=573
-  _globals['_SETKEYREQUEST']._serialized_end=623
-  _globals['_DELETEKEYREQUEST']._serialized_start=625
-  _globals['_DELETEKEYREQUEST']._serialized_end=661
-  _globals['_SETVERTEXSERVICEACCOUNTREQUEST']._serialized_start=663
-  _globals['_SETVERTEXSERVICEACCOUNTREQUEST']._serialized_end=725
-  _globals['_KEYCHANGE']._serialized_start=727
-  _globals['_KEYCHANGE']._serialized_end=804
-  _globals['_SETGEMINIAUTHMODEREQUEST']._serialized_start=806
-  _globals['_SETGEMINIAUTHMODEREQUEST']._serialized_end=846
-  _globals['_JSONDOCUMENT']._serialized_start=848
-  _globals['_JSONDOCUMENT']._serialized_end=897
-  _globals['_STARTACCOUNTSWITCHREQUEST']._serialized_start=899
-  _globals['_STARTACCOUNTSWITCHREQUEST']._serialized_end=958
-  _globals['_ACCOUNTSWITCHKEY']._serialized_start=960
-  _globals['_ACCOUNTSWITCHKEY']._serialized_end=998
-  _globals['_ACCOUNTSWITCH']._serialized_start=1001
-  _globals['_ACCOUNTSWITCH']._serialized_end=1179
-  _globals['_VERIFYACCESSTOKENREQUEST']._serialized_start=1181
-  _globals['_VERIFYACCESSTOKENREQUEST']._serialized_end=1222
-  _globals['_ACCESSDECISION']._serialized_start=1224
-  _globals['_ACCESSDECISION']._serialized_end=1277
-  _globals['_CREATEACCESSSESSIONREQUEST']._serialized_start=1279
-  _globals['_CREATEACCESSSESSIONREQUEST']._serialized_end=1338
-  _globals['_ACCESSSESSION']._serialized_start=1340
-  _globals['_ACCESSSESSION']._serialized_end=1395
-  _globals['_VERIFYACCESSSESSIONREQUEST']._serialized_start=1397
-  _globals['_VERIFYACCESSSESSIONREQUEST']._serialized_end=1461
-  _globals['_AUTHSERVICE']._serialized_start=1464
-  _globals['_AUTHSERVICE']._serialized_end=2606
+  _globals['_GETCREDENTIALREQUEST']._serialized_end=130
+  _globals['_CREDENTIAL']._serialized_start=133
+  _globals['_CREDENTIAL']._serialized_end=289
+  _globals['_PROVIDERKEYSTATUS']._serialized_start=291
+  _globals['_PROVIDERKEYSTATUS']._serialized_end=381
+  _globals['_KEYSTATUS']._serialized_start=384
+  _globals['_KEYSTATUS']._serialized_end=720
+  _globals['_SETKEYREQUEST']._serialized_start=722
+  _globals['_SETKEYREQUEST']._serialized_end=772
+  _globals['_DELETEKEYREQUEST']._serialized_start=774
+  _globals['_DELETEKEYREQUEST']._serialized_end=810
+  _globals['_SETVERTEXSERVICEACCOUNTREQUEST']._serialized_start=812
+  _globals['_SETVERTEXSERVICEACCOUNTREQUEST']._serialized_end=874
+  _globals['_KEYCHANGE']._serialized_start=876
+  _globals['_KEYCHANGE']._serialized_end=953
+  _globals['_SETGEMINIAUTHMODEREQUEST']._serialized_start=955
+  _globals['_SETGEMINIAUTHMODEREQUEST']._serialized_end=995
+  _globals['_JSONDOCUMENT']._serialized_start=997
+  _globals['_JSONDOCUMENT']._serialized_end=1046
+  _globals['_STARTACCOUNTSWITCHREQUEST']._serialized_start=1048
+  _globals['_STARTACCOUNTSWITCHREQUEST']._serialized_end=1107
+  _globals['_ACCOUNTSWITCHKEY']._serialized_start=1109
+  _globals['_ACCOUNTSWITCHKEY']._serialized_end=1147
+  _globals['_ACCOUNTSWITCH']._serialized_start=1150
+  _globals['_ACCOUNTSWITCH']._serialized_end=1351
+  _globals['_VERIFYACCESSTOKENREQUEST']._serialized_start=1353
+  _globals['_VERIFYACCESSTOKENREQUEST']._serialized_end=1394
+  _globals['_ACCESSDECISION']._serialized_start=1396
+  _globals['_ACCESSDECISION']._serialized_end=1449
+  _globals['_CREATEACCESSSESSIONREQUEST']._serialized_start=1451
+  _globals['_CREATEACCESSSESSIONREQUEST']._serialized_end=1510
+  _globals['_ACCESSSESSION']._serialized_start=1512
+  _globals['_ACCESSSESSION']._serialized_end=1567
+  _globals['_VERIFYACCESSSESSIONREQUEST']._serialized_start=1569
+  _globals['_VERIFYACCESSSESSIONREQUEST']._serialized_end=1633
+  _globals['_AUTHSERVICE']._serialized_start=1636
+  _globals['_AUTHSERVICE']._serialized_end=2778
 # @@protoc_insertion_point(module_scope)

@@ -7,13 +7,15 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class GetCredentialRequest(_message.Message):
-    __slots__ = ("provider",)
+    __slots__ = ("provider", "rejected_secret")
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_SECRET_FIELD_NUMBER: _ClassVar[int]
     provider: str
-    def __init__(self, provider: _Optional[str] = ...) -> None: ...
+    rejected_secret: str
+    def __init__(self, provider: _Optional[str] = ..., rejected_secret: _Optional[str] = ...) -> None: ...
 
 class Credential(_message.Message):
-    __slots__ = ("provider", "secret", "source", "account_id", "project_id", "expires_at", "auth_mode")
+    __slots__ = ("provider", "secret", "source", "account_id", "project_id", "expires_at", "auth_mode", "email")
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
     SECRET_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
@@ -21,6 +23,7 @@ class Credential(_message.Message):
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
     AUTH_MODE_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
     provider: str
     secret: str
     source: str
@@ -28,7 +31,8 @@ class Credential(_message.Message):
     project_id: str
     expires_at: int
     auth_mode: str
-    def __init__(self, provider: _Optional[str] = ..., secret: _Optional[str] = ..., source: _Optional[str] = ..., account_id: _Optional[str] = ..., project_id: _Optional[str] = ..., expires_at: _Optional[int] = ..., auth_mode: _Optional[str] = ...) -> None: ...
+    email: str
+    def __init__(self, provider: _Optional[str] = ..., secret: _Optional[str] = ..., source: _Optional[str] = ..., account_id: _Optional[str] = ..., project_id: _Optional[str] = ..., expires_at: _Optional[int] = ..., auth_mode: _Optional[str] = ..., email: _Optional[str] = ...) -> None: ...
 
 class ProviderKeyStatus(_message.Message):
     __slots__ = ("configured", "source", "valid", "masked_key")
@@ -43,20 +47,26 @@ class ProviderKeyStatus(_message.Message):
     def __init__(self, configured: _Optional[bool] = ..., source: _Optional[str] = ..., valid: _Optional[bool] = ..., masked_key: _Optional[str] = ...) -> None: ...
 
 class KeyStatus(_message.Message):
-    __slots__ = ("openai", "xai", "gemini", "vertex", "gemini_auth_mode", "sandbox")
+    __slots__ = ("openai", "xai", "gemini", "vertex", "gemini_auth_mode", "sandbox", "config_corrupt", "codex", "grok")
     OPENAI_FIELD_NUMBER: _ClassVar[int]
     XAI_FIELD_NUMBER: _ClassVar[int]
     GEMINI_FIELD_NUMBER: _ClassVar[int]
     VERTEX_FIELD_NUMBER: _ClassVar[int]
     GEMINI_AUTH_MODE_FIELD_NUMBER: _ClassVar[int]
     SANDBOX_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_CORRUPT_FIELD_NUMBER: _ClassVar[int]
+    CODEX_FIELD_NUMBER: _ClassVar[int]
+    GROK_FIELD_NUMBER: _ClassVar[int]
     openai: ProviderKeyStatus
     xai: ProviderKeyStatus
     gemini: ProviderKeyStatus
     vertex: ProviderKeyStatus
     gemini_auth_mode: str
     sandbox: bool
-    def __init__(self, openai: _Optional[_Union[ProviderKeyStatus, _Mapping]] = ..., xai: _Optional[_Union[ProviderKeyStatus, _Mapping]] = ..., gemini: _Optional[_Union[ProviderKeyStatus, _Mapping]] = ..., vertex: _Optional[_Union[ProviderKeyStatus, _Mapping]] = ..., gemini_auth_mode: _Optional[str] = ..., sandbox: _Optional[bool] = ...) -> None: ...
+    config_corrupt: bool
+    codex: ProviderKeyStatus
+    grok: ProviderKeyStatus
+    def __init__(self, openai: _Optional[_Union[ProviderKeyStatus, _Mapping]] = ..., xai: _Optional[_Union[ProviderKeyStatus, _Mapping]] = ..., gemini: _Optional[_Union[ProviderKeyStatus, _Mapping]] = ..., vertex: _Optional[_Union[ProviderKeyStatus, _Mapping]] = ..., gemini_auth_mode: _Optional[str] = ..., sandbox: _Optional[bool] = ..., config_corrupt: _Optional[bool] = ..., codex: _Optional[_Union[ProviderKeyStatus, _Mapping]] = ..., grok: _Optional[_Union[ProviderKeyStatus, _Mapping]] = ...) -> None: ...
 
 class SetKeyRequest(_message.Message):
     __slots__ = ("provider", "api_key")
@@ -119,7 +129,7 @@ class AccountSwitchKey(_message.Message):
     def __init__(self, session_id: _Optional[str] = ...) -> None: ...
 
 class AccountSwitch(_message.Message):
-    __slots__ = ("session_id", "flow", "user_code", "verification_url", "expires_in", "status", "email", "error", "provider")
+    __slots__ = ("session_id", "flow", "user_code", "verification_url", "expires_in", "status", "email", "error", "provider", "poll_interval")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     FLOW_FIELD_NUMBER: _ClassVar[int]
     USER_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -129,6 +139,7 @@ class AccountSwitch(_message.Message):
     EMAIL_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    POLL_INTERVAL_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     flow: str
     user_code: str
@@ -138,7 +149,8 @@ class AccountSwitch(_message.Message):
     email: str
     error: str
     provider: str
-    def __init__(self, session_id: _Optional[str] = ..., flow: _Optional[str] = ..., user_code: _Optional[str] = ..., verification_url: _Optional[str] = ..., expires_in: _Optional[int] = ..., status: _Optional[str] = ..., email: _Optional[str] = ..., error: _Optional[str] = ..., provider: _Optional[str] = ...) -> None: ...
+    poll_interval: int
+    def __init__(self, session_id: _Optional[str] = ..., flow: _Optional[str] = ..., user_code: _Optional[str] = ..., verification_url: _Optional[str] = ..., expires_in: _Optional[int] = ..., status: _Optional[str] = ..., email: _Optional[str] = ..., error: _Optional[str] = ..., provider: _Optional[str] = ..., poll_interval: _Optional[int] = ...) -> None: ...
 
 class VerifyAccessTokenRequest(_message.Message):
     __slots__ = ("token",)

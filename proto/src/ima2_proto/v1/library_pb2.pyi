@@ -169,12 +169,14 @@ class ToggleFavoriteResponse(_message.Message):
     def __init__(self, is_favorite: _Optional[bool] = ...) -> None: ...
 
 class ImportLocalRequest(_message.Message):
-    __slots__ = ("data", "mime")
+    __slots__ = ("data", "mime", "original_filename")
     DATA_FIELD_NUMBER: _ClassVar[int]
     MIME_FIELD_NUMBER: _ClassVar[int]
+    ORIGINAL_FILENAME_FIELD_NUMBER: _ClassVar[int]
     data: bytes
     mime: str
-    def __init__(self, data: _Optional[bytes] = ..., mime: _Optional[str] = ...) -> None: ...
+    original_filename: str
+    def __init__(self, data: _Optional[bytes] = ..., mime: _Optional[str] = ..., original_filename: _Optional[str] = ...) -> None: ...
 
 class BackfillThumbnailsResponse(_message.Message):
     __slots__ = ("total", "created", "skipped", "failed")
@@ -221,7 +223,7 @@ class NodeRecord(_message.Message):
     def __init__(self, node_id: _Optional[str] = ..., url: _Optional[str] = ..., meta: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class Session(_message.Message):
-    __slots__ = ("id", "title", "created_at", "updated_at", "graph_version", "nodes", "edges")
+    __slots__ = ("id", "title", "created_at", "updated_at", "graph_version", "nodes", "edges", "node_count")
     ID_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
@@ -229,6 +231,7 @@ class Session(_message.Message):
     GRAPH_VERSION_FIELD_NUMBER: _ClassVar[int]
     NODES_FIELD_NUMBER: _ClassVar[int]
     EDGES_FIELD_NUMBER: _ClassVar[int]
+    NODE_COUNT_FIELD_NUMBER: _ClassVar[int]
     id: str
     title: str
     created_at: int
@@ -236,7 +239,8 @@ class Session(_message.Message):
     graph_version: int
     nodes: _containers.RepeatedCompositeFieldContainer[_struct_pb2.Struct]
     edges: _containers.RepeatedCompositeFieldContainer[_struct_pb2.Struct]
-    def __init__(self, id: _Optional[str] = ..., title: _Optional[str] = ..., created_at: _Optional[int] = ..., updated_at: _Optional[int] = ..., graph_version: _Optional[int] = ..., nodes: _Optional[_Iterable[_Union[_struct_pb2.Struct, _Mapping]]] = ..., edges: _Optional[_Iterable[_Union[_struct_pb2.Struct, _Mapping]]] = ...) -> None: ...
+    node_count: int
+    def __init__(self, id: _Optional[str] = ..., title: _Optional[str] = ..., created_at: _Optional[int] = ..., updated_at: _Optional[int] = ..., graph_version: _Optional[int] = ..., nodes: _Optional[_Iterable[_Union[_struct_pb2.Struct, _Mapping]]] = ..., edges: _Optional[_Iterable[_Union[_struct_pb2.Struct, _Mapping]]] = ..., node_count: _Optional[int] = ...) -> None: ...
 
 class ListSessionsResponse(_message.Message):
     __slots__ = ("sessions",)
@@ -305,12 +309,14 @@ class StyleSheet(_message.Message):
     def __init__(self, session_id: _Optional[str] = ..., style_sheet: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., enabled: _Optional[bool] = ..., updated_at: _Optional[int] = ...) -> None: ...
 
 class PutStyleSheetRequest(_message.Message):
-    __slots__ = ("session_id", "style_sheet")
+    __slots__ = ("session_id", "style_sheet", "enabled")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     STYLE_SHEET_FIELD_NUMBER: _ClassVar[int]
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     style_sheet: _struct_pb2.Struct
-    def __init__(self, session_id: _Optional[str] = ..., style_sheet: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    enabled: bool
+    def __init__(self, session_id: _Optional[str] = ..., style_sheet: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., enabled: _Optional[bool] = ...) -> None: ...
 
 class SetStyleSheetEnabledRequest(_message.Message):
     __slots__ = ("session_id", "enabled")
@@ -341,19 +347,21 @@ class Annotation(_message.Message):
     def __init__(self, filename: _Optional[str] = ..., browser_id: _Optional[str] = ..., payload: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., updated_at: _Optional[int] = ...) -> None: ...
 
 class SaveCanvasVersionRequest(_message.Message):
-    __slots__ = ("data", "mime", "source_filename", "filename")
+    __slots__ = ("data", "mime", "source_filename", "filename", "prompt")
     DATA_FIELD_NUMBER: _ClassVar[int]
     MIME_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FILENAME_FIELD_NUMBER: _ClassVar[int]
     FILENAME_FIELD_NUMBER: _ClassVar[int]
+    PROMPT_FIELD_NUMBER: _ClassVar[int]
     data: bytes
     mime: str
     source_filename: str
     filename: str
-    def __init__(self, data: _Optional[bytes] = ..., mime: _Optional[str] = ..., source_filename: _Optional[str] = ..., filename: _Optional[str] = ...) -> None: ...
+    prompt: str
+    def __init__(self, data: _Optional[bytes] = ..., mime: _Optional[str] = ..., source_filename: _Optional[str] = ..., filename: _Optional[str] = ..., prompt: _Optional[str] = ...) -> None: ...
 
 class Prompt(_message.Message):
-    __slots__ = ("id", "title", "text", "folder_id", "tags", "is_favorite", "created_at", "updated_at")
+    __slots__ = ("id", "title", "text", "folder_id", "tags", "is_favorite", "created_at", "updated_at", "mode", "favorited_at", "folder_name")
     ID_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
@@ -362,6 +370,9 @@ class Prompt(_message.Message):
     IS_FAVORITE_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    FAVORITED_AT_FIELD_NUMBER: _ClassVar[int]
+    FOLDER_NAME_FIELD_NUMBER: _ClassVar[int]
     id: str
     title: str
     text: str
@@ -370,13 +381,18 @@ class Prompt(_message.Message):
     is_favorite: bool
     created_at: int
     updated_at: int
-    def __init__(self, id: _Optional[str] = ..., title: _Optional[str] = ..., text: _Optional[str] = ..., folder_id: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., is_favorite: _Optional[bool] = ..., created_at: _Optional[int] = ..., updated_at: _Optional[int] = ...) -> None: ...
+    mode: str
+    favorited_at: int
+    folder_name: str
+    def __init__(self, id: _Optional[str] = ..., title: _Optional[str] = ..., text: _Optional[str] = ..., folder_id: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., is_favorite: _Optional[bool] = ..., created_at: _Optional[int] = ..., updated_at: _Optional[int] = ..., mode: _Optional[str] = ..., favorited_at: _Optional[int] = ..., folder_name: _Optional[str] = ...) -> None: ...
 
 class PromptKey(_message.Message):
-    __slots__ = ("id",)
+    __slots__ = ("id", "strategy")
     ID_FIELD_NUMBER: _ClassVar[int]
+    STRATEGY_FIELD_NUMBER: _ClassVar[int]
     id: str
-    def __init__(self, id: _Optional[str] = ...) -> None: ...
+    strategy: str
+    def __init__(self, id: _Optional[str] = ..., strategy: _Optional[str] = ...) -> None: ...
 
 class ListPromptsRequest(_message.Message):
     __slots__ = ("folder_id", "query", "favorites_only")
@@ -389,26 +405,30 @@ class ListPromptsRequest(_message.Message):
     def __init__(self, folder_id: _Optional[str] = ..., query: _Optional[str] = ..., favorites_only: _Optional[bool] = ...) -> None: ...
 
 class ListPromptsResponse(_message.Message):
-    __slots__ = ("prompts",)
+    __slots__ = ("prompts", "folders")
     PROMPTS_FIELD_NUMBER: _ClassVar[int]
+    FOLDERS_FIELD_NUMBER: _ClassVar[int]
     prompts: _containers.RepeatedCompositeFieldContainer[Prompt]
-    def __init__(self, prompts: _Optional[_Iterable[_Union[Prompt, _Mapping]]] = ...) -> None: ...
+    folders: _containers.RepeatedCompositeFieldContainer[PromptFolder]
+    def __init__(self, prompts: _Optional[_Iterable[_Union[Prompt, _Mapping]]] = ..., folders: _Optional[_Iterable[_Union[PromptFolder, _Mapping]]] = ...) -> None: ...
 
 class UpdatePromptRequest(_message.Message):
-    __slots__ = ("id", "title", "text", "folder_id", "tags", "set_tags")
+    __slots__ = ("id", "title", "text", "folder_id", "tags", "set_tags", "mode")
     ID_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
     FOLDER_ID_FIELD_NUMBER: _ClassVar[int]
     TAGS_FIELD_NUMBER: _ClassVar[int]
     SET_TAGS_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
     id: str
     title: str
     text: str
     folder_id: str
     tags: _containers.RepeatedScalarFieldContainer[str]
     set_tags: bool
-    def __init__(self, id: _Optional[str] = ..., title: _Optional[str] = ..., text: _Optional[str] = ..., folder_id: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., set_tags: _Optional[bool] = ...) -> None: ...
+    mode: str
+    def __init__(self, id: _Optional[str] = ..., title: _Optional[str] = ..., text: _Optional[str] = ..., folder_id: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., set_tags: _Optional[bool] = ..., mode: _Optional[str] = ...) -> None: ...
 
 class ImportPromptsRequest(_message.Message):
     __slots__ = ("json",)
@@ -417,12 +437,14 @@ class ImportPromptsRequest(_message.Message):
     def __init__(self, json: _Optional[str] = ...) -> None: ...
 
 class ImportPromptsResponse(_message.Message):
-    __slots__ = ("imported", "skipped")
+    __slots__ = ("imported", "skipped", "folders_created")
     IMPORTED_FIELD_NUMBER: _ClassVar[int]
     SKIPPED_FIELD_NUMBER: _ClassVar[int]
+    FOLDERS_CREATED_FIELD_NUMBER: _ClassVar[int]
     imported: int
     skipped: int
-    def __init__(self, imported: _Optional[int] = ..., skipped: _Optional[int] = ...) -> None: ...
+    folders_created: int
+    def __init__(self, imported: _Optional[int] = ..., skipped: _Optional[int] = ..., folders_created: _Optional[int] = ...) -> None: ...
 
 class ExportPromptsResponse(_message.Message):
     __slots__ = ("json",)
@@ -431,16 +453,18 @@ class ExportPromptsResponse(_message.Message):
     def __init__(self, json: _Optional[str] = ...) -> None: ...
 
 class PromptFolder(_message.Message):
-    __slots__ = ("id", "name", "parent_id", "created_at")
+    __slots__ = ("id", "name", "parent_id", "created_at", "updated_at")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     PARENT_ID_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     parent_id: str
     created_at: int
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., parent_id: _Optional[str] = ..., created_at: _Optional[int] = ...) -> None: ...
+    updated_at: int
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., parent_id: _Optional[str] = ..., created_at: _Optional[int] = ..., updated_at: _Optional[int] = ...) -> None: ...
 
 class ListPromptFoldersResponse(_message.Message):
     __slots__ = ("folders",)
@@ -449,7 +473,7 @@ class ListPromptFoldersResponse(_message.Message):
     def __init__(self, folders: _Optional[_Iterable[_Union[PromptFolder, _Mapping]]] = ...) -> None: ...
 
 class StorageStatus(_message.Message):
-    __slots__ = ("generated_dir_label", "generated_count", "legacy_candidates_scanned", "legacy_sources_found", "legacy_files_found", "state", "message_kind", "override_generated_dir", "override_config_dir")
+    __slots__ = ("generated_dir_label", "generated_count", "legacy_candidates_scanned", "legacy_sources_found", "legacy_files_found", "state", "message_kind", "override_generated_dir", "override_config_dir", "recovery_docs_path", "doctor_command")
     GENERATED_DIR_LABEL_FIELD_NUMBER: _ClassVar[int]
     GENERATED_COUNT_FIELD_NUMBER: _ClassVar[int]
     LEGACY_CANDIDATES_SCANNED_FIELD_NUMBER: _ClassVar[int]
@@ -459,6 +483,8 @@ class StorageStatus(_message.Message):
     MESSAGE_KIND_FIELD_NUMBER: _ClassVar[int]
     OVERRIDE_GENERATED_DIR_FIELD_NUMBER: _ClassVar[int]
     OVERRIDE_CONFIG_DIR_FIELD_NUMBER: _ClassVar[int]
+    RECOVERY_DOCS_PATH_FIELD_NUMBER: _ClassVar[int]
+    DOCTOR_COMMAND_FIELD_NUMBER: _ClassVar[int]
     generated_dir_label: str
     generated_count: int
     legacy_candidates_scanned: int
@@ -468,4 +494,6 @@ class StorageStatus(_message.Message):
     message_kind: str
     override_generated_dir: bool
     override_config_dir: bool
-    def __init__(self, generated_dir_label: _Optional[str] = ..., generated_count: _Optional[int] = ..., legacy_candidates_scanned: _Optional[int] = ..., legacy_sources_found: _Optional[int] = ..., legacy_files_found: _Optional[int] = ..., state: _Optional[str] = ..., message_kind: _Optional[str] = ..., override_generated_dir: _Optional[bool] = ..., override_config_dir: _Optional[bool] = ...) -> None: ...
+    recovery_docs_path: str
+    doctor_command: str
+    def __init__(self, generated_dir_label: _Optional[str] = ..., generated_count: _Optional[int] = ..., legacy_candidates_scanned: _Optional[int] = ..., legacy_sources_found: _Optional[int] = ..., legacy_files_found: _Optional[int] = ..., state: _Optional[str] = ..., message_kind: _Optional[str] = ..., override_generated_dir: _Optional[bool] = ..., override_config_dir: _Optional[bool] = ..., recovery_docs_path: _Optional[str] = ..., doctor_command: _Optional[str] = ...) -> None: ...

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 PartialCallback = Callable[[str, int], Awaitable[None]]  # (data URL, index)
+ImageCallback = Callable[["GeneratedImage", int], Awaitable[None]]  # (finished image, index)
 
 
 @dataclass
@@ -28,6 +29,12 @@ class ImageCall:
     count: int = 1  # independent images wanted (classic n); the provider keeps partial successes
     max_images: int = 1  # images one upstream call may return (multimode)
     on_partial: PartialCallback | None = None
+    direct_edit: bool = False  # /api/edit: Grok goes straight to /v1/images/edits (no search, no planner)
+    # Grok planner model chosen in /api/config/grok-planner (None: the provider's default).
+    planner_model: str | None = None
+    # Called as each final image is ready, before generate() returns (multimode saves each one at
+    # once, so a sequence that times out keeps the images already made). Optional for providers.
+    on_image: ImageCallback | None = None
 
 
 @dataclass

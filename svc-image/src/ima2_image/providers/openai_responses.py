@@ -116,6 +116,7 @@ class ResponsesImageProvider:
         self.unreachable_code = unreachable_code
         self.timeout_seconds = timeout_seconds
         self._key = ""
+        self._delivered = 0  # images handed to call.on_image so far (this job)
 
     async def check_ready(self) -> None:
         if self.secret is None:
@@ -160,8 +161,8 @@ class ResponsesImageProvider:
         try:
             return await self._once(call)
         except Ima2Error as err:
-            if not is_retryable(err):
-                raise
+            if not is_retryable(err) or (call.max_images > 1 and self._delivered):
+                raise  # a sequence whose first images were already delivered is not started over
         try:
             return await self._once(call)
         except Ima2Error as err:
@@ -189,38 +190,74 @@ class ResponsesImageProvider:
             )
         return fallback
 
-    async def _post(self, payload: dict[str, Any], stream: bool) -> httpx.Response:
+    # Hooks for the transports built on this one (the Codex backend in codex.py).
+
+    def _url(self) -> str:
+        return f"{self.base_url}/responses"
+
+    def _prepare(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return payload
+
+    async def _on_unauthorized(self) -> bool:
+        """After a 401: True when fresh credentials are in place and the request may be sent again."""
+        return False
+
+    def _classify(self, status: int, body: Any) -> Ima2Error:
+        return classify(status, body)
+
+    async def _send(self, payload: bytes, stream: bool) -> httpx.Response:
         request = self.http.build_request(
             "POST",
-            f"{self.base_url}/responses",
+            self._url(),
             headers=self._headers(stream),
-            content=json.dumps(payload).encode(),
+            content=payload,
             timeout=httpx.Timeout(self.timeout_seconds, connect=10.0),
         )
         try:
-            response = await self.http.send(request, stream=True)
+            return await self.http.send(request, stream=True)
         except httpx.HTTPError as exc:
             raise from_transport(exc, self.timeout_code, self.unreachable_code) from None
+
+    @staticmethod
+    async def _error_body(response: httpx.Response) -> Any:
+        try:
+            return json.loads(await response.aread())
+        except (json.JSONDecodeError, httpx.HTTPError):
+            return {}
+        finally:
+            await response.aclose()
+
+    async def _post(self, payload: dict[str, Any], stream: bool) -> httpx.Response:
+        content = json.dumps(self._prepare(payload)).encode()
+        response = await self._send(content, stream)
+        if response.status_code == 401:
+            body = await self._error_body(response)
+            if not await self._on_unauthorized():
+                raise self._classify(401, body)
+            response = await self._send(content, stream)
         if response.status_code >= 400:
-            try:
-                body = json.loads(await response.aread())
-            except (json.JSONDecodeError, httpx.HTTPError):
-                body = {}
-            finally:
-                await response.aclose()
-            raise classify(response.status_code, body)
+            raise self._classify(response.status_code, await self._error_body(response))
         return response
 
     async def _stream(self, call: ImageCall) -> ProviderResult:
-        response = await self._post(build_payload(call, stream=True), stream=True)
+        return await self._collect(build_payload(call, stream=True), call, stream=True)
+
+    async def _collect(self, payload: dict[str, Any], call: ImageCall, stream: bool) -> ProviderResult:
+        """POST and gather the images of an SSE answer (or of a JSON one, by its content type)."""
+        response = await self._post(payload, stream=stream)
         result = ProviderResult(images=[])
         try:
             if "text/event-stream" not in response.headers.get("content-type", ""):
-                return self._parse_json(json.loads(await response.aread()), call)
+                parsed = self._parse_json(json.loads(await response.aread()), call)
+                for image in parsed.images:
+                    await self._deliver(call, image)
+                return parsed
             async for event in iter_sse_json(response):
                 await self._on_stream_event(event, call, result)
         except httpx.HTTPError as exc:
             raise from_transport(exc, self.timeout_code, self.unreachable_code) from None
+        except json.JSONDecodeError as exc:
+            raise Ima2Error("RESPONSES_IMAGE_ERROR") from exc
         finally:
             await response.aclose()
         result.images = result.images[: call.max_images]
@@ -230,7 +267,7 @@ class ResponsesImageProvider:
         kind = str(event.get("type") or "")
         if kind == "error" or kind == "response.failed":
             body = event.get("response", event) if kind == "response.failed" else event
-            raise classify(0, body)
+            raise self._classify(0, body)
         if "partial" in kind and call.on_partial is not None:
             b64 = event.get("partial_image_b64") or event.get("partial_image")
             if isinstance(b64, str) and b64:
@@ -241,8 +278,9 @@ class ResponsesImageProvider:
             if item.get("type") == "web_search_call":
                 result.web_search_calls += 1
             image = _image_from_item(item)
-            if image is not None:
+            if image is not None and len(result.images) < call.max_images:
                 result.images.append(image)
+                await self._deliver(call, image)
         elif kind == "response.completed":
             response = event.get("response") or {}
             result.usage = response.get("usage") or {}
@@ -258,11 +296,20 @@ class ResponsesImageProvider:
             raise Ima2Error("RESPONSES_IMAGE_ERROR") from exc
         finally:
             await response.aclose()
-        return self._parse_json(body, call)
+        parsed = self._parse_json(body, call)
+        for image in parsed.images:
+            await self._deliver(call, image)
+        return parsed
+
+    async def _deliver(self, call: ImageCall, image: GeneratedImage) -> None:
+        if call.on_image is not None:
+            index = self._delivered
+            self._delivered += 1
+            await call.on_image(image, index)
 
     def _parse_json(self, body: dict[str, Any], call: ImageCall) -> ProviderResult:
         if body.get("status") == "failed" or body.get("error"):
-            raise classify(0, body)
+            raise self._classify(0, body)
         output = body.get("output") or []
         images = [img for img in (_image_from_item(item) for item in output) if img is not None]
         searches = sum(1 for item in output if item.get("type") == "web_search_call")

@@ -1,9 +1,10 @@
 """Versioned schema migrations.
 
 Each migration is a numbered list of portable DDL statements (SQLite and PostgreSQL both
-accept them: BIGINT for epoch-ms columns, TEXT for JSON, partial indexes). A
-`schema_version` table records what was applied. The SQLite runner is here; a
-PostgreSQL runner applies the same `MIGRATIONS` with its own connection.
+accept them: BIGINT for epoch-ms columns, TEXT for JSON, DOUBLE PRECISION, partial and
+expression indexes). A `schema_version` table records what was applied. `migrate_sqlite`
+and `migrate_postgres` apply the same `MIGRATIONS`, each migration in its own transaction;
+PostgreSQL takes an advisory lock first so replicas starting together migrate once.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,8 @@ class Migration:
     version: int
     description: str
     statements: tuple[str, ...]
+    sqlite: tuple[str, ...] = ()  # dialect-specific statements, run after the portable ones
+    postgres: tuple[str, ...] = ()
 
 
 SCHEMA_VERSION_DDL = (
@@ -58,6 +62,130 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX media_node_idx ON media (node_id)",
         ),
     ),
+    Migration(
+        2,
+        "sessions, graphs, style sheets, favourites, annotations, prompt library",
+        (
+            """
+            CREATE TABLE sessions (
+                id                     TEXT PRIMARY KEY,
+                title                  TEXT NOT NULL,
+                created_at             BIGINT NOT NULL,
+                updated_at             BIGINT NOT NULL,
+                graph_version          BIGINT NOT NULL DEFAULT 0,
+                style_sheet            TEXT,
+                style_sheet_enabled    INTEGER NOT NULL DEFAULT 0,
+                style_sheet_updated_at BIGINT NOT NULL DEFAULT 0
+            )
+            """,
+            "CREATE INDEX sessions_updated_idx ON sessions (updated_at DESC, id DESC)",
+            # A graph is replaced whole on each save; `ord` keeps the client's order and
+            # `asset` is the generated file a node shows (for asset-missing marking).
+            """
+            CREATE TABLE graph_nodes (
+                session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+                id         TEXT NOT NULL,
+                ord        INTEGER NOT NULL,
+                x          DOUBLE PRECISION NOT NULL DEFAULT 0,
+                y          DOUBLE PRECISION NOT NULL DEFAULT 0,
+                data       TEXT NOT NULL DEFAULT '{}',
+                asset      TEXT,
+                PRIMARY KEY (session_id, id)
+            )
+            """,
+            "CREATE INDEX graph_nodes_asset_idx ON graph_nodes (asset) WHERE asset IS NOT NULL",
+            """
+            CREATE TABLE graph_edges (
+                session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+                id         TEXT NOT NULL,
+                ord        INTEGER NOT NULL,
+                source     TEXT NOT NULL,
+                target     TEXT NOT NULL,
+                data       TEXT NOT NULL DEFAULT '{}',
+                PRIMARY KEY (session_id, id)
+            )
+            """,
+            """
+            CREATE TABLE favorites (
+                browser_id TEXT NOT NULL,
+                filename   TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (browser_id, filename)
+            )
+            """,
+            "CREATE INDEX favorites_filename_idx ON favorites (filename)",
+            """
+            CREATE TABLE annotations (
+                browser_id TEXT NOT NULL,
+                filename   TEXT NOT NULL,
+                payload    TEXT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (browser_id, filename)
+            )
+            """,
+            """
+            CREATE TABLE prompt_folders (
+                id         TEXT PRIMARY KEY,
+                parent_id  TEXT,
+                name       TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE UNIQUE INDEX prompt_folders_name_idx ON prompt_folders (parent_id, lower(name))",
+            "INSERT INTO prompt_folders (id, parent_id, name, created_at, updated_at)"
+            " VALUES ('__root__', NULL, 'Root', 0, 0)",
+            "INSERT INTO prompt_folders (id, parent_id, name, created_at, updated_at)"
+            " VALUES ('__trash__', NULL, 'Trash', 0, 0)",
+            """
+            CREATE TABLE prompts (
+                id           TEXT PRIMARY KEY,
+                folder_id    TEXT NOT NULL DEFAULT '__root__',
+                name         TEXT NOT NULL,
+                text         TEXT NOT NULL,
+                tags         TEXT,
+                mode         TEXT,
+                is_favorite  INTEGER NOT NULL DEFAULT 0,
+                favorited_at BIGINT,
+                created_at   BIGINT NOT NULL,
+                updated_at   BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX prompts_folder_idx ON prompts (folder_id, updated_at DESC)",
+        ),
+    ),
+    Migration(
+        3,
+        "visible media counter, kept by triggers (an O(1) total for the unfiltered history page)",
+        (
+            "CREATE TABLE media_count (id INTEGER PRIMARY KEY CHECK (id = 1), visible BIGINT NOT NULL)",
+            "INSERT INTO media_count (id, visible) SELECT 1, COUNT(*) FROM media WHERE status = 'ok'",
+        ),
+        sqlite=(
+            "CREATE TRIGGER media_count_insert AFTER INSERT ON media WHEN NEW.status = 'ok' "
+            "BEGIN UPDATE media_count SET visible = visible + 1 WHERE id = 1; END",
+            "CREATE TRIGGER media_count_delete AFTER DELETE ON media WHEN OLD.status = 'ok' "
+            "BEGIN UPDATE media_count SET visible = visible - 1 WHERE id = 1; END",
+            "CREATE TRIGGER media_count_update AFTER UPDATE OF status ON media WHEN OLD.status <> NEW.status "
+            "BEGIN UPDATE media_count SET visible = visible + (CASE WHEN NEW.status = 'ok' THEN 1 ELSE -1 END) "
+            "WHERE id = 1; END",
+        ),
+        postgres=(
+            """
+            CREATE FUNCTION media_count_change() RETURNS trigger LANGUAGE plpgsql AS $body$
+            DECLARE delta BIGINT := 0;
+            BEGIN
+                IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.status = 'ok' THEN delta := delta + 1; END IF;
+                IF TG_OP IN ('DELETE', 'UPDATE') AND OLD.status = 'ok' THEN delta := delta - 1; END IF;
+                IF delta <> 0 THEN UPDATE media_count SET visible = visible + delta WHERE id = 1; END IF;
+                RETURN NULL;
+            END
+            $body$
+            """,
+            "CREATE TRIGGER media_count_trigger AFTER INSERT OR UPDATE OF status OR DELETE ON media "
+            "FOR EACH ROW EXECUTE FUNCTION media_count_change()",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
@@ -91,7 +219,7 @@ def migrate_sqlite(conn: sqlite3.Connection, migrations: tuple[Migration, ...] =
             continue
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for statement in migration.statements:
+            for statement in (*migration.statements, *migration.sqlite):
                 conn.execute(statement)
             conn.execute(
                 "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
@@ -103,3 +231,42 @@ def migrate_sqlite(conn: sqlite3.Connection, migrations: tuple[Migration, ...] =
         conn.execute("COMMIT")
         current = migration.version
     return current
+
+
+# PostgreSQL: the same migrations through an async psycopg connection (autocommit mode).
+
+PG_MIGRATION_LOCK = 0x1A2B_0001  # pg_advisory_xact_lock key: one migrator at a time
+
+
+async def postgres_current_version(conn: Any) -> int:
+    await conn.execute(SCHEMA_VERSION_DDL)
+    cursor = await conn.execute("SELECT MAX(version) FROM schema_version")
+    row = await cursor.fetchone()
+    return int(row[0] or 0)
+
+
+async def migrate_postgres(conn: Any, migrations: tuple[Migration, ...] = MIGRATIONS) -> int:
+    """Apply pending migrations on `conn` (a psycopg AsyncConnection in autocommit mode)."""
+    latest = migrations[-1].version if migrations else 0
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(%s)", (PG_MIGRATION_LOCK,))
+        await conn.execute(SCHEMA_VERSION_DDL)
+    current = await postgres_current_version(conn)
+    if current > latest:
+        raise SchemaTooNewError(f"database schema {current} is newer than this release ({latest})")
+    for migration in migrations:
+        async with conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(%s)", (PG_MIGRATION_LOCK,))
+            cursor = await conn.execute(
+                "SELECT 1 FROM schema_version WHERE version = %s", (migration.version,)
+            )
+            if await cursor.fetchone() is not None:
+                continue
+            for statement in (*migration.statements, *migration.postgres):
+                await conn.execute(statement)
+            await conn.execute(
+                "INSERT INTO schema_version (version, description, applied_at) VALUES (%s, %s, %s)",
+                (migration.version, migration.description, _now_ms()),
+            )
+        current = migration.version
+    return max(current, await postgres_current_version(conn))

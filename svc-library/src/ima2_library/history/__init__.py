@@ -1,1 +1,1 @@
-"""The media index: what was generated, in listing order (base / common / sqlite split)."""
+"""The media index: what was generated, in listing order (contract, plain data, portable SQL, store)."""

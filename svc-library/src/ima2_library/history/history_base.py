@@ -1,4 +1,5 @@
-"""The media index contract. Callers depend on this ABC only; `create_history_store` picks the backend."""
+"""The media index contract. Callers depend on this ABC only; `HistorySqlStore` implements it
+on any `Database` (SQLite or PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -15,14 +16,7 @@ from ima2_library.history.history_common import (
 
 
 class HistoryStoreBase(ABC):
-    """Async API over the media index. Implementations never block the event loop."""
-
-    @abstractmethod
-    async def start(self) -> None:
-        """Open the database and apply pending migrations."""
-
-    @abstractmethod
-    async def close(self) -> None: ...
+    """Async API over the media index and the per-browser favourites."""
 
     @abstractmethod
     async def upsert(self, record: HistoryRecord) -> None:
@@ -31,6 +25,10 @@ class HistoryStoreBase(ABC):
     @abstractmethod
     async def upsert_many(self, records: Iterable[HistoryRecord], batch_size: int = 1000) -> int:
         """Bulk insert-or-replace in batched transactions; returns the number of rows written."""
+
+    @abstractmethod
+    async def delete(self, filename: str) -> bool:
+        """Drop the row of a file that was deleted or moved to the trash."""
 
     @abstractmethod
     async def get(self, filename: str) -> HistoryRecord | None: ...
@@ -55,3 +53,7 @@ class HistoryStoreBase(ABC):
 
     @abstractmethod
     async def set_has_thumb(self, filenames: Sequence[str], has_thumb: bool) -> int: ...
+
+    @abstractmethod
+    async def toggle_favorite(self, browser_id: str, filename: str, now_ms: int) -> bool:
+        """Flip the favourite of `filename` for `browser_id`; returns the new state."""

@@ -29,6 +29,7 @@ class HistoryRecord:
     metadata: dict[str, Any] = field(default_factory=dict)
     has_thumb: bool = False
     status: MediaStatus = STATUS_OK
+    is_favorite: bool = False  # for the browser id of the query that loaded it
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,8 @@ class HistoryCursor:
 class HistoryQuery:
     """A history page request. Order is always created_at DESC, filename DESC.
 
-    `favorites_only`, `browser_id` and `group_by` are part of the shape but not applied yet.
+    `browser_id` marks the favourites of that browser; `favorites_only` keeps only them (none
+    without a browser id). `group_by="session"` groups the page by session (done by the library).
     """
 
     limit: int = limits.HISTORY_DEFAULT_PAGE
@@ -72,7 +74,18 @@ class HistoryQuery:
 
 
 @dataclass(slots=True)
+class SessionGroup:
+    session_id: str
+    title: str | None
+    label: str
+    last_used_at: int
+    items: list[HistoryRecord] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class HistoryPage:
     items: list[HistoryRecord]
     total: int
     next_cursor: HistoryCursor | None = None
+    groups: list[SessionGroup] | None = None  # groupBy=session: sessions of the page
+    loose: list[HistoryRecord] | None = None  # groupBy=session: items without a session

@@ -1,8 +1,7 @@
-"""SQL text shared by the SQLite and (next) PostgreSQL stores.
+"""SQL text of the media index, portable across SQLite and PostgreSQL (`?` placeholders).
 
-Statements use `?` placeholders; a psycopg store renders them with `to_pyformat`. The
-listing filter on `status = 'ok'` is written as a literal so SQLite can use the partial
-indexes of migration 1.
+The listing filter on `status = 'ok'` is written as a literal so both planners use the partial
+indexes of migration 1; the cursor is a row-value comparison, one index range in both.
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ COLUMNS = (
     "status",
 )
 SELECT_COLUMNS = ", ".join(COLUMNS)
+SELECT_M_COLUMNS = ", ".join(f"m.{col}" for col in COLUMNS)
 
 UPSERT = (
     f"INSERT INTO media ({SELECT_COLUMNS}) VALUES ({', '.join('?' for _ in COLUMNS)}) "
@@ -35,57 +35,66 @@ UPSERT = (
 )
 
 GET = f"SELECT {SELECT_COLUMNS} FROM media WHERE filename = ?"
+DELETE = "DELETE FROM media WHERE filename = ?"
 
 GET_BY_NODE = (
     f"SELECT {SELECT_COLUMNS} FROM media WHERE node_id = ? AND status = 'ok' "
     "ORDER BY created_at DESC, filename DESC LIMIT 1"
 )
 
-COUNT_VISIBLE = "SELECT COUNT(*) FROM media WHERE status = 'ok'"
-
+# Kept by the triggers of migration 3: the unfiltered total without counting rows.
+COUNT_VISIBLE = "SELECT visible FROM media_count WHERE id = 1"
 INDEX_STATES = "SELECT filename, status, has_thumb, media_type FROM media"
 
-ORDER = " ORDER BY created_at DESC, filename DESC"
+FAVORITE_GET = "SELECT 1 FROM favorites WHERE browser_id = ? AND filename = ?"
+FAVORITE_ADD = (
+    "INSERT INTO favorites (browser_id, filename, created_at) VALUES (?, ?, ?) "
+    "ON CONFLICT (browser_id, filename) DO NOTHING"
+)
+FAVORITE_REMOVE = "DELETE FROM favorites WHERE browser_id = ? AND filename = ?"
+
+ORDER = " ORDER BY m.created_at DESC, m.filename DESC"
 
 
-def to_pyformat(sql: str) -> str:
-    """`?` → `%s` for psycopg (our statements hold no literal question marks)."""
-    return sql.replace("%", "%%").replace("?", "%s")
-
-
-def filter_clause(query: HistoryQuery) -> tuple[str, list[Any]]:
-    """WHERE clause of the filters that `total` counts (everything but the cursor)."""
-    where = ["status = 'ok'"]
+def filter_clause(query: HistoryQuery) -> tuple[str, str, list[Any]]:
+    """(FROM+JOIN, WHERE, params) of the filters that `total` counts (everything but the cursor)."""
+    source = "media m"
     params: list[Any] = []
+    if query.favorites_only:
+        source += " JOIN favorites f ON f.filename = m.filename AND f.browser_id = ?"
+        params.append(query.browser_id)
+    where = ["m.status = 'ok'"]
     if query.since is not None:
-        where.append("created_at > ?")
+        where.append("m.created_at > ?")
         params.append(query.since)
     if query.session_id:
-        where.append("session_id = ?")
+        where.append("m.session_id = ?")
         params.append(query.session_id)
     if query.request_id:
-        where.append("request_id = ?")
+        where.append("m.request_id = ?")
         params.append(query.request_id)
-    return " WHERE " + " AND ".join(where), params
+    return source, " WHERE " + " AND ".join(where), params
+
+
+def is_unfiltered(query: HistoryQuery) -> bool:
+    return not (query.favorites_only or query.since is not None or query.session_id or query.request_id)
 
 
 def list_statements(query: HistoryQuery, limit: int) -> tuple[tuple[str, list[Any]], tuple[str, list[Any]]]:
-    """(page SQL, params) fetching `limit + 1` rows, and (count SQL, params)."""
-    where, params = filter_clause(query)
-    count_sql = "SELECT COUNT(*) FROM media" + where
+    """(page SQL, params) fetching `limit + 1` rows, and (count SQL, params).
+
+    The unfiltered total comes from the trigger-kept counter: O(1) at any size. Filtered totals
+    count the matching rows through the filter's index."""
+    source, where, params = filter_clause(query)
+    count_sql = COUNT_VISIBLE if is_unfiltered(query) else f"SELECT COUNT(*) FROM {source}{where}"
     page_where, page_params = where, list(params)
     if query.before is not None:
         if query.before_filename:
-            # Row-value comparison: one index range in both SQLite and PostgreSQL.
-            page_where += " AND (created_at, filename) < (?, ?)"
+            page_where += " AND (m.created_at, m.filename) < (?, ?)"
             page_params += [query.before, query.before_filename]
         else:
-            page_where += " AND created_at < ?"
+            page_where += " AND m.created_at < ?"
             page_params.append(query.before)
-    page_sql = f"SELECT {SELECT_COLUMNS} FROM media{page_where}{ORDER} LIMIT ?"
+    page_sql = f"SELECT {SELECT_M_COLUMNS} FROM {source}{page_where}{ORDER} LIMIT ?"
     page_params.append(limit + 1)
-    return (page_sql, page_params), (count_sql, params)
-
-
-def in_list_statement(prefix: str, count: int) -> str:
-    return f"{prefix} ({', '.join('?' for _ in range(count))})"
+    return (page_sql, page_params), (count_sql, [] if count_sql == COUNT_VISIBLE else params)

@@ -9,8 +9,11 @@ reconcile indexes from its sidecar.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
+import re
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,13 +29,15 @@ from ima2_library.media.mime import (
     media_type_for,
     mime_for_filename,
 )
-from ima2_library.media.paths import read_media_file
+from ima2_library.media.paths import check_name, read_media_file, resolve_media_path
 from ima2_library.media.sidecar import read_sidecar, sidecar_name, write_sidecar
 from ima2_library.media.thumbnails import ThumbnailError, can_thumbnail, thumb_name, write_thumbnail
 
 log = logging.getLogger("ima2.library.store")
 
 TEMP_SUFFIX = ".tmp"
+TRASH_DIR = ".trash"
+_TRASH_ID_RE = re.compile(r"^(\d{10,16})(?:-\d+)?_(.+)$")
 
 
 @dataclass(slots=True)
@@ -117,6 +122,87 @@ class MediaFileStore:
     def make_thumbnail(self, filename: str) -> bool:
         """Render the thumbnail of an existing file (backfill). False on failure."""
         return self._thumbnail(filename)
+
+    # Trash and deletion (names are resolved strictly inside the folder; links are refused)
+
+    @property
+    def trash_dir(self) -> Path:
+        return self.dir / TRASH_DIR
+
+    def _regular(self, path: Path) -> bool:
+        try:
+            return stat.S_ISREG(os.lstat(path).st_mode)
+        except OSError:
+            return False
+
+    def trash(self, filename: str, now_ms: int) -> str:
+        """Move a media file and its sidecar to `.trash/<ms>_<name>` (+ `.json`); returns the trash id.
+
+        The media file moves first: once it is gone from the folder the asset is deleted, and a
+        crash after that leaves at most a stray sidecar, never a half-deleted listing."""
+        path = resolve_media_path(self.dir, filename)
+        self.trash_dir.mkdir(parents=True, exist_ok=True)
+        trash_id = f"{now_ms}_{filename}"
+        suffix = 0
+        while os.path.lexists(self.trash_dir / trash_id) or os.path.lexists(
+            self.trash_dir / (trash_id + ".json")
+        ):
+            suffix += 1
+            trash_id = f"{now_ms}-{suffix}_{filename}"
+        os.rename(path, self.trash_dir / trash_id)
+        sidecar = self.dir / sidecar_name(filename)
+        if self._regular(sidecar):
+            with contextlib.suppress(OSError):
+                os.rename(sidecar, self.trash_dir / (trash_id + ".json"))
+        self._unlink_thumbnail(filename)
+        return trash_id
+
+    def restore(self, trash_id: str, filename: str) -> None:
+        """Move a trashed file (and sidecar) back under its name; never overwrites a file."""
+        check_name(filename)
+        try:
+            check_name(trash_id)
+        except Ima2Error:
+            raise Ima2Error("TRASH_NOT_FOUND") from None
+        match = _TRASH_ID_RE.match(trash_id)
+        if match is None or match.group(2) != filename or trash_id.endswith(".json"):
+            raise Ima2Error("TRASH_NOT_FOUND", "No trashed copy of that file under that trash id.")
+        source = self.trash_dir / trash_id
+        if not self._regular(source):
+            raise Ima2Error("TRASH_NOT_FOUND")
+        target = self.dir / filename
+        try:
+            os.link(source, target)  # fails when the name is taken: never clobbers
+        except FileExistsError:
+            raise Ima2Error("ASSET_EXISTS") from None
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EMLINK):
+                raise
+            if os.path.lexists(target):
+                raise Ima2Error("ASSET_EXISTS") from None
+            os.rename(source, target)
+        else:
+            os.unlink(source)
+        trashed_sidecar = self.trash_dir / (trash_id + ".json")
+        if self._regular(trashed_sidecar):
+            with contextlib.suppress(OSError):
+                os.replace(trashed_sidecar, self.dir / sidecar_name(filename))
+
+    def delete_permanent(self, filename: str) -> None:
+        """Unlink a media file, its sidecar and its thumbnail."""
+        path = resolve_media_path(self.dir, filename)
+        os.unlink(path)
+        sidecar = self.dir / sidecar_name(filename)
+        if self._regular(sidecar):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(sidecar)
+        self._unlink_thumbnail(filename)
+
+    def _unlink_thumbnail(self, filename: str) -> None:
+        thumb = self.dir / thumb_name(filename)
+        if thumb_name(filename) != filename and self._regular(thumb):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(thumb)
 
     def remove(self, filename: str) -> None:
         """Best-effort removal of a file, its sidecar and its thumbnail (rollback of a failed save)."""

@@ -1,15 +1,13 @@
-"""The media index in SQLite (WAL, one locked connection, calls run in worker threads)."""
+"""The media index on a `Database`: one implementation for SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import sqlite3
 from collections.abc import Iterable, Sequence
 from itertools import islice
 from typing import Any
 
-from ima2_library.db.sqlite_database import SqliteDatabase
+from ima2_library.db.database import Database, in_list
 from ima2_library.history import history_sql as q
 from ima2_library.history.history_base import HistoryStoreBase
 from ima2_library.history.history_common import (
@@ -21,7 +19,7 @@ from ima2_library.history.history_common import (
     MediaStatus,
 )
 
-# SQLite's default limit on host parameters is 32766 since 3.32; stay well below it.
+# Stay well below SQLite's host-parameter limit (32766) and keep statements small.
 _IN_CHUNK = 500
 
 
@@ -71,98 +69,91 @@ def _chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
         yield batch
 
 
-class HistorySqliteStore(HistoryStoreBase):
-    def __init__(self, database: SqliteDatabase) -> None:
+class HistorySqlStore(HistoryStoreBase):
+    def __init__(self, database: Database) -> None:
         self.db = database
-
-    # Lifecycle
-
-    async def start(self) -> None:
-        await asyncio.to_thread(self.db.open)
-
-    async def close(self) -> None:
-        await asyncio.to_thread(self.db.close)
 
     # Writes
 
     async def upsert(self, record: HistoryRecord) -> None:
-        row = record_to_row(record)
-        await asyncio.to_thread(self.db.run, lambda conn: conn.execute(q.UPSERT, row))
+        await self.db.execute(q.UPSERT, record_to_row(record))
 
     async def upsert_many(self, records: Iterable[HistoryRecord], batch_size: int = 1000) -> int:
-        return await asyncio.to_thread(self.upsert_many_sync, records, batch_size)
-
-    def upsert_many_sync(self, records: Iterable[HistoryRecord], batch_size: int = 1000) -> int:
-        """The bulk path: one transaction per batch, `executemany` inside."""
         written = 0
         for batch in _chunks(records, batch_size):
             rows = [record_to_row(record) for record in batch]
-            self.db.transaction(lambda conn, rows=rows: conn.executemany(q.UPSERT, rows))
+            async with self.db.transaction() as tx:
+                await tx.executemany(q.UPSERT, rows)
             written += len(rows)
         return written
 
+    async def delete(self, filename: str) -> bool:
+        return await self.db.execute(q.DELETE, (filename,)) > 0
+
     async def set_status(self, filenames: Sequence[str], status: MediaStatus) -> int:
-        return await asyncio.to_thread(self._update_many, "status = ?", status, filenames)
+        return await self._update_many("status = ?", status, filenames)
 
     async def set_has_thumb(self, filenames: Sequence[str], has_thumb: bool) -> int:
-        return await asyncio.to_thread(self._update_many, "has_thumb = ?", 1 if has_thumb else 0, filenames)
+        return await self._update_many("has_thumb = ?", 1 if has_thumb else 0, filenames)
 
-    def _update_many(self, assignment: str, value: Any, filenames: Sequence[str]) -> int:
+    async def _update_many(self, assignment: str, value: Any, filenames: Sequence[str]) -> int:
         changed = 0
         for batch in _chunks(filenames, _IN_CHUNK):
-            sql = q.in_list_statement(f"UPDATE media SET {assignment} WHERE filename IN", len(batch))
-            cursor = self.db.transaction(
-                lambda conn, sql=sql, batch=batch: conn.execute(sql, [value, *batch])
-            )
-            changed += cursor.rowcount
+            sql = f"UPDATE media SET {assignment} WHERE filename IN {in_list(len(batch))}"
+            changed += await self.db.execute(sql, [value, *batch])
         return changed
+
+    async def toggle_favorite(self, browser_id: str, filename: str, now_ms: int) -> bool:
+        async with self.db.transaction() as tx:
+            if await tx.execute(q.FAVORITE_REMOVE, (browser_id, filename)) > 0:
+                return False
+            await tx.execute(q.FAVORITE_ADD, (browser_id, filename, now_ms))
+            return True
 
     # Reads
 
     async def get(self, filename: str) -> HistoryRecord | None:
-        row = await asyncio.to_thread(self.db.run, lambda conn: conn.execute(q.GET, (filename,)).fetchone())
+        row = await self.db.fetchone(q.GET, (filename,))
         return row_to_record(row) if row else None
 
     async def get_by_node(self, node_id: str) -> HistoryRecord | None:
-        row = await asyncio.to_thread(
-            self.db.run, lambda conn: conn.execute(q.GET_BY_NODE, (node_id,)).fetchone()
-        )
+        row = await self.db.fetchone(q.GET_BY_NODE, (node_id,))
         return row_to_record(row) if row else None
 
     async def count_visible(self) -> int:
-        row = await asyncio.to_thread(self.db.run, lambda conn: conn.execute(q.COUNT_VISIBLE).fetchone())
-        return int(row[0])
+        row = await self.db.fetchone(q.COUNT_VISIBLE)
+        return int(row[0]) if row else 0
 
     async def index_states(self) -> list[IndexState]:
-        def load(conn: sqlite3.Connection) -> list[IndexState]:
-            return [
-                IndexState(filename=row[0], status=row[1], has_thumb=bool(row[2]), media_type=row[3])
-                for row in conn.execute(q.INDEX_STATES)
-            ]
-
-        return await asyncio.to_thread(self.db.run, load)
+        rows = await self.db.fetchall(q.INDEX_STATES)
+        return [
+            IndexState(filename=row[0], status=row[1], has_thumb=bool(row[2]), media_type=row[3])
+            for row in rows
+        ]
 
     async def list(self, query: HistoryQuery) -> HistoryPage:
-        return await asyncio.to_thread(self.list_sync, query)
-
-    def list_sync(self, query: HistoryQuery) -> HistoryPage:
         limit = HistoryQuery.clamp_limit(query.limit)
+        if query.favorites_only and not query.browser_id:
+            return HistoryPage(items=[], total=0)
         (page_sql, page_params), (count_sql, count_params) = q.list_statements(query, limit)
-
-        def run(conn: sqlite3.Connection) -> tuple[list[Any], int]:
-            # One read transaction so the page and the total see the same snapshot.
-            conn.execute("BEGIN")
-            try:
-                rows = conn.execute(page_sql, page_params).fetchall()
-                total = conn.execute(count_sql, count_params).fetchone()[0]
-            finally:
-                conn.execute("COMMIT")
-            return rows, int(total)
-
-        rows, total = self.db.run(run)
-        items = [row_to_record(row) for row in rows[:limit]]
+        async with self.db.snapshot() as tx:
+            rows = await tx.fetchall(page_sql, page_params)
+            total_row = await tx.fetchone(count_sql, count_params)
+            items = [row_to_record(row) for row in rows[:limit]]
+            if query.browser_id and items:
+                if query.favorites_only:
+                    favorites = {item.filename for item in items}
+                else:
+                    names = [item.filename for item in items]
+                    found = await tx.fetchall(
+                        f"SELECT filename FROM favorites WHERE browser_id = ? AND filename IN {in_list(len(names))}",
+                        [query.browser_id, *names],
+                    )
+                    favorites = {row[0] for row in found}
+                for item in items:
+                    item.is_favorite = item.filename in favorites
         cursor = None
         if len(rows) > limit and items:
             last = items[-1]
             cursor = HistoryCursor(before=last.created_at, before_filename=last.filename)
-        return HistoryPage(items=items, total=total, next_cursor=cursor)
+        return HistoryPage(items=items, total=int(total_row[0]) if total_row else 0, next_cursor=cursor)

@@ -1,0 +1,47 @@
+"""Per-browser canvas annotations of a generated file (`X-Ima2-Browser-Id`), size-capped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from ima2_common import limits
+from ima2_common.errors import Ima2Error
+from ima2_common.structs import dict_to_struct, struct_to_dict
+from ima2_gateway.context import gateway
+from ima2_gateway.routes.library_common import browser_id, json_object
+from ima2_proto.v1 import library_pb2
+
+router = APIRouter()
+# The cap is on the normalized JSON (characters); UTF-8 bodies may be up to 4 bytes a character.
+BODY_CAP = limits.ANNOTATION_MAX_CHARS * 4 + 1024
+
+
+@router.get("/api/annotations/{filename}", operation_id="getAnnotations")
+async def get_annotations(filename: str, request: Request) -> dict[str, Any]:
+    reply = await gateway(request).services.library.call(
+        "GetAnnotation", library_pb2.AnnotationKey(filename=filename, browser_id=browser_id(request))
+    )
+    return {"annotations": struct_to_dict(reply.payload) if reply.HasField("payload") else None}
+
+
+@router.put("/api/annotations/{filename}", operation_id="putAnnotations")
+async def put_annotations(filename: str, request: Request) -> dict[str, Any]:
+    owner = browser_id(request)
+    body = await json_object(request, BODY_CAP, "ANNOTATION_TOO_LARGE")
+    payload = body.get("annotations", body)
+    if not isinstance(payload, dict):
+        raise Ima2Error("INVALID_ANNOTATION", "annotations payload is required")
+    annotation = library_pb2.Annotation(filename=filename, browser_id=owner)
+    dict_to_struct(payload, annotation.payload)
+    await gateway(request).services.library.call("PutAnnotation", annotation)
+    return {"ok": True}
+
+
+@router.delete("/api/annotations/{filename}", operation_id="deleteAnnotations")
+async def delete_annotations(filename: str, request: Request) -> dict[str, Any]:
+    await gateway(request).services.library.call(
+        "DeleteAnnotation", library_pb2.AnnotationKey(filename=filename, browser_id=browser_id(request))
+    )
+    return {"ok": True}

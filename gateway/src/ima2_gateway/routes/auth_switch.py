@@ -1,0 +1,80 @@
+"""Account switching (spec "Account Switching", reference §1.2): device-code logins run in svc-auth."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from ima2_common.errors import Ima2Error
+from ima2_gateway.context import gateway
+from ima2_gateway.validation import json_body
+from ima2_proto.v1 import auth_pb2
+
+router = APIRouter()
+
+
+def _status(switch: auth_pb2.AccountSwitch) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "status": switch.status,
+        "flow": switch.flow,
+        "provider": switch.provider,
+        "pollInterval": switch.poll_interval,
+    }
+    if switch.email:
+        body["email"] = switch.email
+    if switch.error:
+        body["error"] = switch.error
+    return body
+
+
+def _expired_unknown() -> JSONResponse:
+    return JSONResponse({"status": "expired"}, status_code=404, headers={"Cache-Control": "no-store"})
+
+
+@router.post("/api/auth/switch", operation_id="startAccountSwitch")
+async def start_switch(request: Request) -> dict[str, Any]:
+    body = await json_body(request)
+    provider, flow = body.get("provider"), body.get("flow")
+    if not isinstance(provider, str):
+        raise Ima2Error("INVALID_SWITCH_PROVIDER")
+    switch = await gateway(request).services.auth.call(
+        "StartAccountSwitch",
+        auth_pb2.StartAccountSwitchRequest(provider=provider, flow=flow if isinstance(flow, str) else ""),
+        timeout=45,
+    )
+    return {
+        "sessionId": switch.session_id,
+        "flow": switch.flow,
+        "provider": switch.provider,
+        "userCode": switch.user_code,
+        "verificationUrl": switch.verification_url,
+        "expiresIn": switch.expires_in,
+    }
+
+
+@router.get("/api/auth/switch/{session_id}", operation_id="getAccountSwitch", response_model=None)
+async def get_switch(session_id: str, request: Request) -> dict[str, Any] | JSONResponse:
+    try:
+        switch = await gateway(request).services.auth.call(
+            "GetAccountSwitch", auth_pb2.AccountSwitchKey(session_id=session_id)
+        )
+    except Ima2Error as err:
+        if err.code == "SWITCH_SESSION_NOT_FOUND":
+            return _expired_unknown()
+        raise
+    return _status(switch)
+
+
+@router.delete("/api/auth/switch/{session_id}", operation_id="cancelAccountSwitch", response_model=None)
+async def cancel_switch(session_id: str, request: Request) -> dict[str, Any] | JSONResponse:
+    try:
+        switch = await gateway(request).services.auth.call(
+            "CancelAccountSwitch", auth_pb2.AccountSwitchKey(session_id=session_id)
+        )
+    except Ima2Error as err:
+        if err.code == "SWITCH_SESSION_NOT_FOUND":
+            return _expired_unknown()
+        raise
+    return _status(switch)

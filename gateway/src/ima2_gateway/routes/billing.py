@@ -1,0 +1,26 @@
+"""GET /api/billing and GET /api/quota: the usage svc-auth reads from the OpenAI, Codex and xAI accounts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from ima2_gateway.context import gateway
+from ima2_proto.v1 import common_pb2
+
+router = APIRouter()
+PROBE_TIMEOUT = 30.0
+
+
+@router.get("/api/billing", operation_id="billing")
+async def billing(request: Request) -> dict[str, Any]:
+    doc = await gateway(request).services.auth.call("GetBilling", common_pb2.Empty(), timeout=PROBE_TIMEOUT)
+    return json.loads(doc.json)
+
+
+@router.get("/api/quota", operation_id="quota")
+async def quota(request: Request) -> dict[str, Any]:
+    doc = await gateway(request).services.auth.call("GetQuota", common_pb2.Empty(), timeout=PROBE_TIMEOUT)
+    return json.loads(doc.json)

@@ -1,0 +1,66 @@
+"""POST /api/node/generate: JSON, per-request SSE (`Accept: text/event-stream`) or async 202.
+
+Errors use the nested envelope plus the node route's extra fields (reference §1.10 family 2):
+`{error:{code,message,requestId}, parentNodeId, status, upstreamCode, upstreamType, upstreamParam}`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from ima2_common.errors import Ima2Error
+from ima2_gateway.context import gateway
+from ima2_gateway.errors import error_response
+from ima2_gateway.jobs import answer_json, answer_sse
+from ima2_gateway.validation import json_body, node_request
+
+router = APIRouter()
+
+
+def wants_sse(request: Request) -> bool:
+    return "text/event-stream" in request.headers.get("accept", "").lower()
+
+
+def node_error(err: Ima2Error, request: Request, parent_node_id: str | None) -> Response:
+    extra = {
+        **err.extra,
+        "parentNodeId": parent_node_id or None,
+        "status": err.status,
+        "upstreamCode": err.upstream_code,
+        "upstreamType": err.upstream_type,
+        "upstreamParam": err.upstream_param,
+    }
+    return error_response(dataclasses.replace(err, extra=extra), request, family="nested")
+
+
+def _parent_of(body: dict[str, Any]) -> str | None:
+    value = body.get("parentNodeId")
+    return value if isinstance(value, str) and value else None
+
+
+@router.post("/api/node/generate", operation_id="nodeGenerate")
+async def node_generate(request: Request) -> Response:
+    body: dict[str, Any] = {}
+    try:
+        body = await json_body(request)
+        job = node_request(body, request)
+    except Ima2Error as err:
+        return node_error(err, request, _parent_of(body))
+    parent = job.parent_node_id or None
+
+    def render(err: Ima2Error) -> Response:
+        return node_error(err, request, parent)
+
+    stream = gateway(request).services.image.stream("NodeGenerate", job)
+    request_id = job.options.request_id
+    if wants_sse(request) and not job.options.async_mode:
+        return await answer_sse(
+            stream, request, request_id=request_id, errors_as_sse=False, render_error=render
+        )
+    return await answer_json(
+        stream, request, request_id=request_id, accepted_async_flag=False, render_error=render
+    )

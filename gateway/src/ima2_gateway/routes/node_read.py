@@ -1,0 +1,21 @@
+"""GET /api/node/:nodeId: the stored metadata of a node's image (reference §1.5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from ima2_common.structs import struct_to_dict
+from ima2_gateway.context import gateway
+from ima2_proto.v1 import library_pb2
+
+router = APIRouter()
+
+
+@router.get("/api/node/{node_id}", operation_id="getNode")
+async def get_node(node_id: str, request: Request) -> dict[str, Any]:
+    reply = await gateway(request).services.library.call(
+        "GetNode", library_pb2.GetNodeRequest(node_id=node_id)
+    )
+    return {"nodeId": reply.node_id, "meta": struct_to_dict(reply.meta), "url": reply.url}

@@ -1,0 +1,1 @@
+"""The prompt library: prompts, folders, favourites, JSON import and export."""

@@ -1,0 +1,1 @@
+"""Sessions, their node graphs and style sheets."""
