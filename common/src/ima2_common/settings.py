@@ -36,9 +36,6 @@ class Settings(BaseSettings):
     library_addr: str = "127.0.0.1:50053"
     auth_addr: str = "127.0.0.1:50054"
     grpc_listen_host: str = Field(default="127.0.0.1", description="Services bind here (0.0.0.0 in compose)")
-    stack_name: str = Field(
-        default="", description="Names the NATS stream/buckets so stacks can share a server"
-    )
 
     # Storage
     database_url: str = Field(default="", description="PostgreSQL DSN; SQLite under IMA2_HOME when empty")

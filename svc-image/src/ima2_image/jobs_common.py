@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ima2_common import events
 from ima2_common.errors import Ima2Error
 from ima2_common.grpc_client import ServiceClient
 from ima2_common.job_runner import Job, JobRunner
@@ -17,7 +18,7 @@ from ima2_common.logging import log_fields
 from ima2_common.media import to_data_url
 from ima2_common.structs import dict_to_struct, struct_to_dict
 from ima2_image.planner_config import PlannerConfigStore
-from ima2_image.providers.base import GeneratedImage, ImageCall, ImageProvider
+from ima2_image.providers.base import GeneratedImage, ImageCall, ImageProvider, ProviderResult
 from ima2_image.providers.registry import ProviderRegistry
 from ima2_image.style_sheet import render_prefix
 from ima2_proto.v1 import image_pb2, library_pb2
@@ -135,6 +136,20 @@ def guarded(library: ServiceClient, body: JobBody) -> Callable[[Job], Awaitable[
             raise
 
     return work
+
+
+async def generate_with_partials(job: Job, provider: ImageProvider, call: ImageCall) -> ProviderResult:
+    """Run the provider with partial previews going out as `partial` events; no image is an error."""
+
+    async def on_partial(image: str, index: int) -> None:
+        await job.emit(events.PARTIAL, {"image": image, "index": index})
+
+    call.on_partial = on_partial
+    result = await provider.generate(call)
+    if not result.images:
+        raise Ima2Error("EMPTY_RESPONSE")
+    await job.phase("decoding")
+    return result
 
 
 # -- the prompt ---------------------------------------------------------------------------------

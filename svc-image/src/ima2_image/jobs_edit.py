@@ -6,8 +6,6 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from ima2_common import events
-from ima2_common.errors import Ima2Error
 from ima2_common.job_runner import Job
 from ima2_image.jobs_common import (
     JobDeps,
@@ -15,6 +13,7 @@ from ima2_image.jobs_common import (
     Prompt,
     StoredFiles,
     build_prompt,
+    generate_with_partials,
     guarded,
     image_entry,
     make_call,
@@ -54,14 +53,7 @@ class EditJobs:
                 mask=mask,
             )
 
-            async def on_partial(image: str, index: int) -> None:
-                await job.emit(events.PARTIAL, {"image": image, "index": index})
-
-            call.on_partial = on_partial
-            result = await provider.generate(call)
-            if not result.images:
-                raise Ima2Error("EMPTY_RESPONSE")
-            await job.phase("decoding")
+            result = await generate_with_partials(job, provider, call)
             elapsed = round(time.monotonic() - started, 3)
             image = result.images[0]
             metadata = info.metadata(

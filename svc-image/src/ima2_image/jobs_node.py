@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from ima2_common import events
 from ima2_common.errors import Ima2Error
 from ima2_common.grpc_client import ServiceClient
 from ima2_common.job_runner import Job
@@ -25,6 +24,7 @@ from ima2_image.jobs_common import (
     Prompt,
     StoredFiles,
     build_prompt,
+    generate_with_partials,
     guarded,
     image_entry,
     make_call,
@@ -110,14 +110,7 @@ class NodeJobs:
                 web_search=web_search,
             )
 
-            async def on_partial(image: str, index: int) -> None:
-                await job.emit(events.PARTIAL, {"image": image, "index": index})
-
-            call.on_partial = on_partial
-            result = await provider.generate(call)
-            if not result.images:
-                raise Ima2Error("EMPTY_RESPONSE")
-            await job.phase("decoding")
+            result = await generate_with_partials(job, provider, call)
             elapsed = round(time.monotonic() - started, 3)
             image = result.images[0]
             metadata = info.metadata(
