@@ -7,7 +7,6 @@ caller holds the gRPC stream, to that stream too (per-request SSE and blocking J
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -56,14 +55,15 @@ class Job:
         self.ended = False
         self._seq = 0
 
-    async def emit(self, event: str, payload: dict[str, Any]) -> None:
+    async def emit(self, event: str, payload: dict[str, Any], publish: bool = True) -> None:
+        """Publish on NATS and hand to the caller's stream; `publish=False` only tells the caller."""
         if self.ended:
             return
         self._seq += 1
         body = {**payload, "jobSeq": self._seq}
         if event in events.TERMINAL_EVENTS:
             self.ended = True
-        seq = await publish_event(self.runner.js, self.kind, self.request_id, event, body)
+        seq = await publish_event(self.runner.js, self.kind, self.request_id, event, body) if publish else 0
         if self.queue is not None:
             full = events.with_job_ids(body, self.request_id)
             await self.queue.put(
@@ -149,27 +149,58 @@ class JobRunner:
     async def _execute(self, job: Job, work: Work) -> None:
         request_id_var.set(job.request_id)
         job_id_var.set(job.request_id)
-        status, http_status, code = "completed", 200, None
         try:
             result = await work(job)
             job.raise_if_canceled()
-            await job.emit(events.DONE, result)
+            event, payload, status, http_status, code = events.DONE, result, "completed", 200, None
         except asyncio.CancelledError:
-            status, http_status, code = "canceled", 499, "GENERATION_CANCELED"
-            await job.emit(events.ERROR, error_payload(Ima2Error(code)))
+            err = Ima2Error("GENERATION_CANCELED")
+            event, payload, status, http_status, code = (
+                events.ERROR,
+                error_payload(err),
+                "canceled",
+                499,
+                err.code,
+            )
         except Ima2Error as err:
-            status, http_status, code = "error", err.status, err.code
-            await job.emit(events.ERROR, error_payload(err))
+            event, payload, status, http_status, code = (
+                events.ERROR,
+                error_payload(err),
+                "error",
+                err.status,
+                err.code,
+            )
         except Exception as exc:
             log.error("job crashed", exc_info=exc)
             err = Ima2Error("GENERATE_FAILED")
-            status, http_status, code = "error", err.status, err.code
-            await job.emit(events.ERROR, error_payload(err))
-        finally:
-            self.jobs.pop(job.request_id, None)
-            with contextlib.suppress(Exception):
-                await self.registry.finish(job.request_id, status, http_status, code)
-            log.info("job finished", extra=log_fields(kind=job.kind, status=status, code=code))
+            event, payload, status, http_status, code = (
+                events.ERROR,
+                error_payload(err),
+                "error",
+                err.status,
+                err.code,
+            )
+        self.jobs.pop(job.request_id, None)
+        # The registry goes first: whoever sees the terminal event no longer finds the job listed.
+        try:
+            ended_here = await self.registry.finish(job.request_id, status, http_status, code)
+        except Exception as exc:
+            log.warning("job registry unreachable at finish", extra=log_fields(error=type(exc).__name__))
+            ended_here = True
+        if ended_here:
+            await job.emit(event, payload)
+        else:
+            # Somebody else ended it first (a forced cancel, an expired lease): that ending won and
+            # was already published; the caller still waiting on this stream learns it from the snapshot.
+            await job.emit(events.ERROR, await self._ending_elsewhere(job.request_id), publish=False)
+        log.info(
+            "job finished", extra=log_fields(kind=job.kind, status=status, code=code, endedHere=ended_here)
+        )
+
+    async def _ending_elsewhere(self, request_id: str) -> dict[str, Any]:
+        snapshot = await self.registry.terminal_snapshot(request_id)
+        code = str((snapshot or {}).get("errorCode") or "JOB_TRACKING_TIMEOUT")
+        return error_payload(Ima2Error(code))
 
 
 def error_payload(err: Ima2Error) -> dict[str, Any]:

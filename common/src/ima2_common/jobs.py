@@ -148,6 +148,13 @@ class JobRegistry:
             return None
         return json.loads(entry.value) if entry.value else None
 
+    async def terminal_snapshot(self, request_id: str) -> dict[str, Any] | None:
+        try:
+            entry = await self.terminal_kv.get(job_key(request_id))
+        except KeyNotFoundError:
+            return None
+        return json.loads(entry.value) if entry.value else None
+
     async def is_active(self, request_id: str) -> bool:
         return request_id in await self._slots()
 
