@@ -19,7 +19,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
             "IMA2_SSE_PING_SECONDS": "1",
             "IMA2_RESTART_DELAY_SECONDS": "4",
             "IMA2_JOB_LEASE_SECONDS": "3",
-            "IMA2_OPENAI_IMAGE_TIMEOUT_SECONDS": "6",
+            "IMA2_OPENAI_IMAGE_TIMEOUT_SECONDS": "10",
         },
     )
     yield running

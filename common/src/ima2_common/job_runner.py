@@ -180,7 +180,23 @@ class JobRunner:
                 err.status,
                 err.code,
             )
+        if job.canceled and code != "GENERATION_CANCELED":
+            # The owner acknowledged a cancel: it wins over whatever raced it to the end.
+            err = Ima2Error("GENERATION_CANCELED")
+            event, payload, status, http_status, code = (
+                events.ERROR,
+                error_payload(err),
+                "canceled",
+                499,
+                err.code,
+            )
         self.jobs.pop(job.request_id, None)
+        # Shielded: a late cancel must not cut the ending short.
+        await asyncio.shield(self._conclude(job, event, payload, status, http_status, code))
+
+    async def _conclude(
+        self, job: Job, event: str, payload: dict[str, Any], status: str, http_status: int, code: str | None
+    ) -> None:
         # The registry goes first: whoever sees the terminal event no longer finds the job listed.
         try:
             ended_here = await self.registry.finish(job.request_id, status, http_status, code)
