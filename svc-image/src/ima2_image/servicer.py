@@ -20,7 +20,7 @@ class ImageServicer(image_pb2_grpc.ImageServiceServicer):
         jobs: ImageJobs,
         probe: ProviderStatusProbe,
         planner: PlannerConfigStore,
-        style_sheets: StyleSheetExtractor | None = None,
+        style_sheets: StyleSheetExtractor,
     ) -> None:
         self.jobs = jobs
         self.probe = probe
@@ -70,7 +70,5 @@ class ImageServicer(image_pb2_grpc.ImageServiceServicer):
     async def ExtractStyleSheet(
         self, request: image_pb2.ExtractStyleSheetRequest, context: grpc.aio.ServicerContext
     ) -> image_pb2.ExtractStyleSheetResponse:
-        if self.style_sheets is None:
-            raise NotImplementedError
         sheet = await self.style_sheets.extract(request.prompt, list(request.references), request.session_id)
         return image_pb2.ExtractStyleSheetResponse(style_sheet_json=json.dumps(sheet, ensure_ascii=False))
