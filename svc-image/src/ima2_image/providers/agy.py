@@ -30,7 +30,7 @@ from ima2_common.errors import Ima2Error
 from ima2_common.logging import log_fields
 from ima2_common.media import sniff_mime
 from ima2_image.providers import refs
-from ima2_image.providers.base import GeneratedImage, ImageCall, ProviderResult
+from ima2_image.providers.base import GeneratedImage, ImageCall, ProviderResult, gather_attempts
 
 log = logging.getLogger(__name__)
 
@@ -363,11 +363,7 @@ class AgyImageProvider:
             if call.on_image is not None:
                 await call.on_image(image, index)
 
-        outcomes = await asyncio.gather(*(attempt() for _ in range(attempts)), return_exceptions=True)
-        for outcome in outcomes:
-            if isinstance(outcome, asyncio.CancelledError):
-                raise outcome
-        result.failures = [o for o in outcomes if isinstance(o, Exception)]
+        _, result.failures = await gather_attempts(attempt() for _ in range(attempts))
         if not result.images:
             raise result.failures[0]
         result.usage = {"agy_artifact_bytes": total}

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 PartialCallback = Callable[[str, int], Awaitable[None]]  # (data URL, index)
 ImageCallback = Callable[["GeneratedImage", int], Awaitable[None]]  # (finished image, index)
+
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -67,3 +71,13 @@ class ImageProvider(Protocol):
         Raise the documented Ima2Error when nothing was produced; with count > 1 keep the
         successes and list the failed attempts in `failures`."""
         ...
+
+
+async def gather_attempts(attempts: Iterable[Awaitable[T]]) -> tuple[list[T], list[Exception]]:
+    """Run attempts together and keep what succeeded and what failed; a cancel still cancels."""
+    outcomes = await asyncio.gather(*attempts, return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
+            raise outcome
+    successes = [o for o in outcomes if not isinstance(o, BaseException)]
+    return successes, [o for o in outcomes if isinstance(o, Exception)]

@@ -26,7 +26,7 @@ from ima2_common.errors import Ima2Error
 from ima2_common.logging import log_fields
 from ima2_common.media import sniff_mime
 from ima2_image.providers import grok_errors, refs
-from ima2_image.providers.base import GeneratedImage, ImageCall, ProviderResult
+from ima2_image.providers.base import GeneratedImage, ImageCall, ProviderResult, gather_attempts
 from ima2_image.providers.credentials import CredentialSource
 from ima2_image.providers.grok_sizes import map_size
 
@@ -333,13 +333,7 @@ class GrokImageProvider:
             ticks += cost
             await self._deliver(call, result, image)
 
-        outcomes = await asyncio.gather(
-            *(attempt() for _ in range(max(1, call.count))), return_exceptions=True
-        )
-        for outcome in outcomes:
-            if isinstance(outcome, asyncio.CancelledError):
-                raise outcome
-        result.failures = [o for o in outcomes if isinstance(o, Exception)]
+        _, result.failures = await gather_attempts(attempt() for _ in range(max(1, call.count)))
         return self._finish(result, ticks)
 
     async def _sequence(

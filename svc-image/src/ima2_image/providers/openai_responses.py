@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -11,7 +10,7 @@ import httpx
 
 from ima2_common.errors import Ima2Error
 from ima2_common.media import decode_base64, sniff_mime, strip_data_url, to_data_url
-from ima2_image.providers.base import GeneratedImage, ImageCall, ProviderResult
+from ima2_image.providers.base import GeneratedImage, ImageCall, ProviderResult, gather_attempts
 from ima2_image.providers.openai_errors import classify, from_transport, is_retryable
 from ima2_image.providers.sse import iter_sse_json
 
@@ -140,14 +139,7 @@ class ResponsesImageProvider:
         """`count` independent upstream calls in parallel (each retried once per the route rule)."""
         if call.count <= 1:
             return await self._attempt(call)
-        outcomes = await asyncio.gather(
-            *(self._attempt(call) for _ in range(call.count)), return_exceptions=True
-        )
-        for outcome in outcomes:
-            if isinstance(outcome, asyncio.CancelledError):
-                raise outcome
-        results = [o for o in outcomes if isinstance(o, ProviderResult)]
-        failures = [o for o in outcomes if isinstance(o, Exception)]
+        results, failures = await gather_attempts(self._attempt(call) for _ in range(call.count))
         if not results:
             raise failures[0]
         return ProviderResult(
