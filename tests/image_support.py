@@ -22,7 +22,7 @@ from PIL import Image
 
 from ima2_common.media import strip_data_url
 from ima2_common.net import free_port
-from tests.sse import Frame, frames
+from tests.sse import Frame, LiveEvents, frames
 from tests.stackctl import RunningStack
 
 PROVIDERS = ("api", "oauth", "grok", "grok-api", "gemini-api", "agy")
@@ -156,38 +156,44 @@ class EventWatch:
 
     def __init__(self, client: httpx.AsyncClient) -> None:
         self.client = client
-        self._cm: Any = None
-        self.response: httpx.Response | None = None
+        self._live: LiveEvents
         self._frames: list[Frame] = []
+        self._arrived = asyncio.Event()
         self._reader: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> EventWatch:
-        self._cm = self.client.stream("GET", "/api/events", timeout=None)
-        self.response = await self._cm.__aenter__()
-        assert self.response.status_code == 200
+        self._live = LiveEvents(self.client)
+        await self._live.__aenter__()  # connected: the job's events cannot be missed
+        assert self._live.response is not None and self._live.response.status_code == 200
         self._reader = asyncio.create_task(self._read())
-        await asyncio.sleep(0.2)  # the stream is live before the job starts
         return self
 
     async def _read(self) -> None:
-        assert self.response is not None
-        async for frame in frames(self.response):
+        assert self._live.frames is not None
+        async for frame in self._live.frames:
             self._frames.append(frame)
+            self._arrived.set()
 
     async def job(self, request_id: str, timeout: float = 60.0) -> list[Frame]:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while loop.time() < deadline:
-            mine = [f for f in self._frames if f.event and f.data.get("jobId") == request_id]
-            if mine and mine[-1].event in TERMINAL:
-                return mine
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"no terminal event for {request_id} on /api/events within {timeout}s")
+        async def ended() -> list[Frame]:
+            while True:
+                mine = [f for f in self._frames if f.event and f.data.get("jobId") == request_id]
+                if mine and mine[-1].event in TERMINAL:
+                    return mine
+                self._arrived.clear()
+                await self._arrived.wait()
+
+        try:
+            return await asyncio.wait_for(ended(), timeout)
+        except TimeoutError:
+            raise AssertionError(
+                f"no terminal event for {request_id} on /api/events within {timeout}s"
+            ) from None
 
     async def __aexit__(self, *exc: object) -> None:
         if self._reader is not None:
             self._reader.cancel()
-        await self._cm.__aexit__(*exc)
+        await self._live.__aexit__(*exc)
 
 
 async def wait_until(predicate: Any, timeout: float = 20.0, interval: float = 0.1) -> Any:

@@ -27,7 +27,9 @@ async def frames(response: httpx.Response) -> AsyncIterator[Frame]:
             raw, buffer = buffer.split("\n\n", 1)
             frame_id, event, data, comment = None, "message", [], ""
             for line in raw.split("\n"):
-                if line.startswith(":"):
+                if line.startswith("retry:"):
+                    comment = "retry"
+                elif line.startswith(":"):
                     comment = line[1:].strip()
                 elif line.startswith("id:"):
                     frame_id = int(line[3:].strip())
@@ -53,3 +55,42 @@ async def collect(response: httpx.Response, until: Any, timeout: float = 20.0) -
 
     await asyncio.wait_for(read(), timeout)
     return out
+
+
+class LiveEvents:
+    """`GET /api/events`, connected: once entered, every event published afterwards is received.
+
+    The server reads its stream position before it sends `retry:`, so waiting for that frame is
+    the real signal that the listener is live.
+    """
+
+    def __init__(self, client: httpx.AsyncClient, **kwargs: Any) -> None:
+        self._cm = client.stream("GET", "/api/events", timeout=None, **kwargs)
+        self.response: httpx.Response | None = None
+        self.frames: AsyncIterator[Frame] | None = None
+
+    async def __aenter__(self) -> LiveEvents:
+        self.response = await self._cm.__aenter__()
+        self.frames = frames(self.response)
+        if self.response.status_code == 200:
+            async for frame in self.frames:
+                if frame.comment == "retry":
+                    break
+        return self
+
+    async def collect(self, until: Any, timeout: float = 20.0) -> list[Frame]:
+        assert self.frames is not None
+        out: list[Frame] = []
+
+        async def read() -> None:
+            assert self.frames is not None
+            async for frame in self.frames:
+                out.append(frame)
+                if until(frame):
+                    return
+
+        await asyncio.wait_for(read(), timeout)
+        return out
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._cm.__aexit__(*exc)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ast
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OURS = {
     "ima2_proto",
     "ima2_common",
+    "ima2_jobs",
     "ima2_gateway",
     "ima2_image",
     "ima2_video",
@@ -20,10 +22,11 @@ OURS = {
 }
 ALLOWED = {
     "proto": {"ima2_proto"},
-    "common": {"ima2_common", "ima2_proto"},
+    "common": {"ima2_common"},
+    "jobs": {"ima2_jobs", "ima2_common", "ima2_proto"},
     "gateway": {"ima2_gateway", "ima2_common", "ima2_proto"},
-    "svc-image": {"ima2_image", "ima2_common", "ima2_proto"},
-    "svc-video": {"ima2_video", "ima2_common", "ima2_proto"},
+    "svc-image": {"ima2_image", "ima2_common", "ima2_proto", "ima2_jobs"},
+    "svc-video": {"ima2_video", "ima2_common", "ima2_proto", "ima2_jobs"},
     "svc-library": {"ima2_library", "ima2_common", "ima2_proto"},
     "svc-auth": {"ima2_auth", "ima2_common", "ima2_proto"},
     "sandbox": {"ima2_sandbox", "ima2_common"},
@@ -50,3 +53,13 @@ def test_parts_import_only_what_they_may() -> None:
             if extra:
                 violations.append(f"{path.relative_to(ROOT)} imports {sorted(extra)}")
     assert violations == []
+
+
+def test_every_member_is_covered_and_declares_only_allowed_parts() -> None:
+    workspace = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    members = workspace["tool"]["uv"]["workspace"]["members"]
+    assert sorted(members) == sorted(ALLOWED)
+    for member in members:
+        project = tomllib.loads((ROOT / member / "pyproject.toml").read_text())["project"]
+        ours = {dep.split(">")[0].split("=")[0].strip().replace("-", "_") for dep in project["dependencies"]}
+        assert ours & OURS <= ALLOWED[member], member

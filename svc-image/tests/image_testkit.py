@@ -127,10 +127,11 @@ class Collected:
 
     def __init__(self) -> None:
         self.images: list[tuple[int, GeneratedImage]] = []
-        self.partials: list[tuple[int, str]] = []
+        self.partials: list[tuple[int, bytes]] = []
 
     async def on_image(self, image: GeneratedImage, index: int) -> None:
         self.images.append((index, image))
 
-    async def on_partial(self, data_url: str, index: int) -> None:
-        self.partials.append((index, data_url))
+    async def on_partial(self, data: bytes, mime: str, index: int) -> None:
+        assert mime == "image/png" and data.startswith(b"\x89PNG")
+        self.partials.append((index, data))

@@ -304,7 +304,7 @@ def test_cli_sends_the_token_from_env_or_config(lan: LanStack, tmp_path: Path) -
     assert shown.returncode == 0 and lan.token not in shown.stdout
     from_config = run_cli(["providers", "--json"], home)
     assert from_config.returncode == 0, from_config.stderr
-    assert json.loads(from_config.stdout)["keys"]["openai"]["source"] == "sandbox"
+    assert json.loads(from_config.stdout)["keys"]["openai"]["source"] == "config"
     assert run_cli(["ping"], home).returncode == 0
     assert run_cli(["ping", "--server", f"http://127.0.0.1:{free_port()}"], home).returncode == 3
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ima2_auth.credentials import SANDBOX_SECRETS
 from ima2_common.grpc_client import ServiceClient
 from ima2_proto.v1 import auth_pb2, auth_pb2_grpc
 from tests.stackctl import RunningStack
@@ -33,8 +34,9 @@ def assert_keys_error(response: httpx.Response, status: int, code: str) -> None:
 @pytest.fixture(scope="module", autouse=True)
 def restore_keys(stack: RunningStack) -> Iterator[None]:
     yield
-    for provider in (*KEY_PROVIDERS, "vertex"):
-        httpx.delete(f"{stack.url}/api/keys/{provider}")
+    for provider, secret in SANDBOX_SECRETS.items():  # the keys the sandbox stack was seeded with
+        httpx.put(f"{stack.url}/api/keys/{provider}", json={"apiKey": secret})
+    httpx.delete(f"{stack.url}/api/keys/vertex")
     httpx.put(f"{stack.url}/api/keys/gemini-auth-mode", json={"mode": "apikey"})
 
 
@@ -63,7 +65,7 @@ async def test_status_lists_every_provider_masked(client: httpx.AsyncClient) -> 
     for provider in KEY_PROVIDERS:
         assert status[provider] == {
             "configured": True,
-            "source": "sandbox",
+            "source": "config",
             "valid": True,
             "maskedKey": status[provider]["maskedKey"],
         }
@@ -163,12 +165,21 @@ async def test_a_saved_key_is_used_at_once_and_removed_at_once(
     removed = await client.delete("/api/keys/openai")
     assert removed.json() == {"ok": True, "provider": "openai", "removed": True}
     assert "apiKey" not in json.loads(config_file(stack).read_text())
-    assert (await bearer_of_next_generation()).startswith("Bearer sk-san")
+    await sandbox.delete("/_sandbox/requests")
+    refused = await client.post("/api/generate", json={"prompt": "a lighthouse", "provider": "api"})
+    assert refused.status_code == 401 and refused.json()["code"] == "API_KEY_REQUIRED"
+    assert (await sandbox.get("/_sandbox/requests", params={"upstream": "openai"})).json()["requests"] == []
     again = await client.delete("/api/keys/openai")
     assert again.json() == {"ok": True, "provider": "openai", "removed": False}
     for provider in ("xai", "gemini"):
         assert (await client.delete(f"/api/keys/{provider}")).json()["removed"] is True
-        assert (await credential(auth_rpc, provider)).source == "sandbox"
+        assert (await credential(auth_rpc, provider)).source == "none"
+    # The sandbox's own keys can be added again, as any key (the rest of the suite uses them).
+    for provider, secret in SANDBOX_SECRETS.items():
+        assert (await client.put(f"/api/keys/{provider}", json={"apiKey": secret})).status_code == 200
+        restored = await credential(auth_rpc, provider)
+        assert (restored.secret, restored.source) == (secret, "config")
+    assert (await bearer_of_next_generation()).startswith("Bearer sk-san")
 
 
 async def test_vertex_service_account(

@@ -203,8 +203,7 @@ async def test_codex_device_login_and_the_next_generation_uses_it(
         and r["headers"].get("chatgpt-account-id") == tokens["account_id"]
         and r["headers"].get("authorization", "").startswith(f"Bearer {tokens['access_token'][:6]}")
     ]
-    if not used:
-        pytest.xfail("oauth provider uses the codex credential: pending issue 3")
+    assert used, "the oauth provider must call the Codex backend with the stored credential"
     assert generated.status_code == 200, generated.text
 
     # The backend refuses the token: one refresh, one retry, then a clear AUTH_CHATGPT_EXPIRED.

@@ -18,7 +18,7 @@ import pytest
 
 from ima2_common import events, limits
 from ima2_common.net import free_port
-from tests.sse import Frame, collect, frames
+from tests.sse import Frame, LiveEvents, collect, frames
 from tests.stackctl import RunningStack
 
 
@@ -70,12 +70,22 @@ async def test_replay_by_header_and_by_query(client: httpx.AsyncClient, stack: R
 
 async def test_no_cursor_means_no_history(client: httpx.AsyncClient, stack: RunningStack) -> None:
     await publish(stack, 2)
-    async with client.stream("GET", "/api/events") as response:
-        first = asyncio.create_task(collect(response, lambda f: bool(f.event), timeout=10))
-        await asyncio.sleep(0.5)
+    async with LiveEvents(client) as live:
         fresh = await publish(stack, 1)
-        got = await first
+        got = await live.collect(lambda f: bool(f.event), timeout=10)
     assert [f.id for f in got if f.event] == fresh
+
+
+async def test_events_published_right_after_connecting_are_delivered(
+    client: httpx.AsyncClient, stack: RunningStack
+) -> None:
+    # `retry:` arrives only once the server knows where the stream stands: whatever is published
+    # after it reaches the client, none is skipped as "already seen".
+    for _ in range(20):
+        async with LiveEvents(client) as live:
+            fresh = await publish(stack, 1)
+            got = await live.collect(lambda f: bool(f.event), timeout=10)
+        assert [f.id for f in got if f.event] == fresh
 
 
 async def test_replay_gap_when_cursor_is_ahead_or_too_old(
@@ -152,11 +162,10 @@ async def test_slow_client_does_not_stall_others(client: httpx.AsyncClient, stac
     slow.connect(("127.0.0.1", stack.info["port"]))
     slow.sendall(b"GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
     try:
-        async with client.stream("GET", "/api/events") as fast:
+        async with LiveEvents(client) as fast:
             reader = asyncio.create_task(
-                collect(fast, lambda f: f.event and f.data.get("i") == 399, timeout=60)
+                fast.collect(lambda f: f.event and f.data.get("i") == 399, timeout=60)
             )
-            await asyncio.sleep(0.3)
             seqs = await publish(stack, 400, size=20_000)
             got = [f.id for f in await reader if f.event]
         assert got == seqs
@@ -217,9 +226,8 @@ async def test_two_gateways_serve_the_same_ids_and_replay(
         one = await read_frames(client, 5, headers={"Last-Event-ID": str(seqs[0])})
         two = await read_frames(other, 5, headers={"Last-Event-ID": str(seqs[0])})
         assert [(f.id, f.event, f.data) for f in one] == [(f.id, f.event, f.data) for f in two]
-        async with client.stream("GET", "/api/events") as a, other.stream("GET", "/api/events") as b:
-            wait_a = asyncio.create_task(collect(a, lambda f: bool(f.event), timeout=10))
-            wait_b = asyncio.create_task(collect(b, lambda f: bool(f.event), timeout=10))
-            await asyncio.sleep(0.5)
+        async with LiveEvents(client) as a, LiveEvents(other) as b:
+            wait_a = asyncio.create_task(a.collect(lambda f: bool(f.event), timeout=10))
+            wait_b = asyncio.create_task(b.collect(lambda f: bool(f.event), timeout=10))
             live = await publish(stack, 1)
             assert [f.id for f in await wait_a if f.event] == live == [f.id for f in await wait_b if f.event]

@@ -45,11 +45,11 @@ async def test_a_stopped_service_shows_as_down_then_recovers(
 
 async def test_providers_show_key_sources_and_readiness(client: httpx.AsyncClient) -> None:
     providers = (await client.get("/api/providers")).json()
-    assert providers["apiKey"] is True and providers["apiKeySource"] == "sandbox"
+    assert providers["apiKey"] is True and providers["apiKeySource"] == "config"
     assert providers["providers"]["api"]["available"] is True
     assert providers["providers"]["oauth"]["status"] == "ready"
     assert providers["oauthUrl"].startswith("http://127.0.0.1:")
-    assert providers["keys"]["openai"]["source"] == "sandbox"
+    assert providers["keys"]["openai"]["source"] == "config"
 
 
 async def test_capabilities(client: httpx.AsyncClient) -> None:

@@ -6,7 +6,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -49,9 +48,7 @@ def test_port_fallback_and_clean_stop_on_sigterm(tmp_path: Path) -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         taken = busy.getsockname()[1]
-        started = time.monotonic()
         running = start_stack(tmp_path / "home", port=taken)
-        ready_seconds = time.monotonic() - started
         try:
             info = running.info
             assert info["backend"]["configuredPort"] == taken
@@ -59,11 +56,10 @@ def test_port_fallback_and_clean_stop_on_sigterm(tmp_path: Path) -> None:
             assert (
                 httpx.get(f"{running.url}/api/health").json()["runtime"]["backend"]["configuredPort"] == taken
             )
-            assert ready_seconds < 10, ready_seconds
         finally:
             children = running.child_pids()
             assert running.stop(signal.SIGTERM) == 0
-    time.sleep(0.2)
+    # The launcher waits for every child before it exits: none may be alive now.
     assert children and not [name for name, pid in children.items() if pid_alive(pid)]
     assert not (tmp_path / "home" / "server.json").exists()
 
@@ -73,7 +69,6 @@ def test_ctrl_c_leaves_no_process_behind(tmp_path: Path) -> None:
     children = running.child_pids()
     assert set(children) >= {"gateway", "svc-image", "svc-video", "svc-library", "svc-auth", "nats"}
     assert running.stop(signal.SIGINT) == 0
-    time.sleep(0.2)
     assert not [name for name, pid in children.items() if pid_alive(pid)]
 
 

@@ -210,12 +210,14 @@ async def test_style_sheet_extraction(api: Api) -> None:
         await sandbox.delete("/_sandbox/faults")
         await sandbox.delete("/_sandbox/requests")
         try:
-            # The sandbox's own text answer is prose, not JSON: a clear 422, nothing stored.
-            nested_error(
-                await api.http.post(f"{url}/extract", json={"prompt": "a fox in watercolor"}),
-                422,
-                "STYLE_SHEET_PARSE",
+            # The sandbox's text model answers with the JSON object it was asked for.
+            own = await api.http.post(f"{url}/extract", json={"prompt": "a fox in watercolor"})
+            assert own.status_code == 200, own.text
+            own_sheet = own.json()["styleSheet"]
+            assert (
+                3 <= len(own_sheet["palette"]) <= 6 and "a fox in watercolor" in own_sheet["subject_details"]
             )
+            assert all(own_sheet[key] for key in ("composition", "mood", "medium"))
             calls = (await sandbox.get("/_sandbox/requests", params={"upstream": "openai"})).json()[
                 "requests"
             ]
@@ -262,7 +264,11 @@ async def test_style_sheet_extraction(api: Api) -> None:
             }
             assert (await api.http.get(url)).json() == {"styleSheet": sheet, "enabled": False}
 
-            for text, code in (("{}", "STYLE_SHEET_SHAPE"), ("", "STYLE_SHEET_EMPTY")):
+            for text, code in (
+                ("{}", "STYLE_SHEET_SHAPE"),
+                ("", "STYLE_SHEET_EMPTY"),
+                ("Here is a style guide: warm colours.", "STYLE_SHEET_PARSE"),
+            ):
                 await sandbox.post(
                     "/_sandbox/faults",
                     json={

@@ -287,3 +287,19 @@ class Ima2Error(Exception):
         if not self.status:
             self.status = spec.status
         super().__init__(f"{self.code}: {self.message}")
+
+
+def error_payload(err: Ima2Error) -> dict[str, Any]:
+    """The SSE error frame: {error, code, status, ...upstream details when present}."""
+    payload: dict[str, Any] = {"error": err.message, "code": err.code, "status": err.status}
+    optional = {
+        "upstreamCode": err.upstream_code,
+        "upstreamType": err.upstream_type,
+        "upstreamParam": err.upstream_param,
+        "diagnosticReason": err.diagnostic_reason,
+        "retryKind": err.retry_kind,
+        "guidance": err.guidance,
+    }
+    payload.update({k: v for k, v in optional.items() if v})
+    payload.update(err.extra)
+    return payload

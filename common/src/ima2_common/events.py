@@ -26,7 +26,16 @@ EVENTS_SUBJECT_PREFIX = "ima2.events"
 JOBS_BUCKET = "ima2_jobs"
 TERMINAL_BUCKET = "ima2_terminal"
 CONFIG_BUCKET = "ima2_config"  # shared runtime settings (the Grok planner model)
-CANCEL_SUBJECT = "ima2.jobs.cancel"
+PREVIEWS_BUCKET = "ima2_previews"  # object store: partial previews, short-lived
+CANCEL_SUBJECT = "ima2.jobs.cancel"  # to every replica; the owner of the job answers
+ORPHAN_CANCEL_SUBJECT = "ima2.jobs.cancel-orphan"  # to one replica, when no owner answered
+JOB_SERVICES_QUEUE = "ima2-job-services"
+
+# Media never rides the stream: in place of "image" a payload (or an entry of its "images") holds
+# {"mediaRef": {"file": <generated filename>} | {"preview": <object name>}, "mime": ...}; the
+# gateway turns it into the spec's data URL. MEDIA_REF_MARK finds such payloads without parsing.
+MEDIA_REF = "mediaRef"
+MEDIA_REF_MARK = b'"mediaRef"'
 
 HEADER_EVENT = "Ima2-Event"
 HEADER_REQUEST_ID = "X-Request-Id"
@@ -46,7 +55,26 @@ def with_job_ids(payload: dict[str, Any], request_id: str) -> dict[str, Any]:
     return {**payload, "requestId": payload.get("requestId") or request_id, "jobId": request_id}
 
 
+def stored_ref(filename: str, mime: str) -> dict[str, Any]:
+    return {MEDIA_REF: {"file": filename, "mime": mime}}
+
+
+def preview_ref(name: str, mime: str) -> dict[str, Any]:
+    return {MEDIA_REF: {"preview": name, "mime": mime}}
+
+
+def media_slots(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The dicts of a payload that may carry an image: the payload itself and its `images` entries."""
+    slots = [payload]
+    images = payload.get("images")
+    if isinstance(images, list):
+        slots.extend(entry for entry in images if isinstance(entry, dict))
+    return slots
+
+
 def _omit_image(item: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    if MEDIA_REF in item:
+        return {k: v for k, v in item.items() if k != MEDIA_REF}, True
     image = item.get("image")
     if isinstance(image, str) and len(image) > limits.SSE_IMAGE_OMIT_CHARS:
         return {k: v for k, v in item.items() if k != "image"}, True

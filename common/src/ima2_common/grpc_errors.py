@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 
 import grpc
-from google.protobuf import any_pb2
+from google.protobuf import any_pb2, struct_pb2
 from google.rpc import status_pb2
 
 from ima2_common.errors import Ima2Error
-from ima2_proto.v1 import common_pb2
 
 DETAILS_KEY = "grpc-status-details-bin"
 
@@ -33,40 +32,42 @@ def grpc_code_for(http_status: int) -> grpc.StatusCode:
     return _HTTP_TO_GRPC.get(http_status, grpc.StatusCode.INTERNAL)
 
 
-def error_to_info(err: Ima2Error) -> common_pb2.ErrorInfo:
-    return common_pb2.ErrorInfo(
-        code=err.code,
-        message=err.message,
-        http_status=err.status,
-        upstream_code=err.upstream_code or "",
-        upstream_type=err.upstream_type or "",
-        upstream_param=err.upstream_param or "",
-        diagnostic_reason=err.diagnostic_reason or "",
-        retry_kind=err.retry_kind or "",
-        guidance=err.guidance or "",
-        extra_json=json.dumps(err.extra) if err.extra else "",
-    )
+_FIELDS = {
+    "upstreamCode": "upstream_code",
+    "upstreamType": "upstream_type",
+    "upstreamParam": "upstream_param",
+    "diagnosticReason": "diagnostic_reason",
+    "retryKind": "retry_kind",
+    "guidance": "guidance",
+}
 
 
-def info_to_error(info: common_pb2.ErrorInfo) -> Ima2Error:
+def error_to_struct(err: Ima2Error) -> struct_pb2.Struct:
+    detail = struct_pb2.Struct()
+    fields: dict[str, object] = {"code": err.code, "message": err.message, "httpStatus": err.status}
+    fields.update({key: getattr(err, attr) for key, attr in _FIELDS.items() if getattr(err, attr)})
+    if err.extra:
+        fields["extra"] = json.dumps(err.extra)
+    detail.update(fields)
+    return detail
+
+
+def struct_to_error(detail: struct_pb2.Struct) -> Ima2Error:
+    fields = dict(detail.items())
+    extra = fields.get("extra")
     return Ima2Error(
-        code=info.code,
-        message=info.message,
-        status=info.http_status,
-        upstream_code=info.upstream_code or None,
-        upstream_type=info.upstream_type or None,
-        upstream_param=info.upstream_param or None,
-        diagnostic_reason=info.diagnostic_reason or None,
-        retry_kind=info.retry_kind or None,
-        guidance=info.guidance or None,
-        extra=json.loads(info.extra_json) if info.extra_json else {},
+        code=str(fields.get("code", "INTERNAL_ERROR")),
+        message=str(fields.get("message", "")),
+        status=int(fields.get("httpStatus") or 0),
+        extra=json.loads(extra) if isinstance(extra, str) else {},
+        **{attr: str(fields[key]) for key, attr in _FIELDS.items() if fields.get(key)},
     )
 
 
 def status_metadata(err: Ima2Error) -> tuple[grpc.StatusCode, str, tuple[tuple[str, bytes], ...]]:
     code = grpc_code_for(err.status)
     detail = any_pb2.Any()
-    detail.Pack(error_to_info(err))
+    detail.Pack(error_to_struct(err))
     status = status_pb2.Status(code=code.value[0], message=err.message, details=[detail])
     return code, err.message, ((DETAILS_KEY, status.SerializeToString()),)
 
@@ -78,9 +79,9 @@ def error_from_rpc(exc: grpc.RpcError, service: str) -> Ima2Error:
         if key == DETAILS_KEY:
             status = status_pb2.Status.FromString(value)
             for detail in status.details:
-                info = common_pb2.ErrorInfo()
-                if detail.Unpack(info):
-                    return info_to_error(info)
+                fields = struct_pb2.Struct()
+                if detail.Unpack(fields):
+                    return struct_to_error(fields)
     code = exc.code() if hasattr(exc, "code") else grpc.StatusCode.UNKNOWN  # type: ignore[attr-defined]
     if code == grpc.StatusCode.CANCELLED:
         return Ima2Error("GENERATION_CANCELED")

@@ -7,9 +7,10 @@ import logging
 import nats
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from nats.js.api import DiscardPolicy, KeyValueConfig, StorageType, StreamConfig
+from nats.js.api import DiscardPolicy, KeyValueConfig, ObjectStoreConfig, StorageType, StreamConfig
 from nats.js.errors import BadRequestError
 from nats.js.kv import KeyValue
+from nats.js.object_store import ObjectStore
 
 from ima2_common import events, limits
 from ima2_common.logging import log_fields
@@ -75,3 +76,8 @@ async def terminal_bucket(js: JetStreamContext) -> KeyValue:
     return await js.create_key_value(
         KeyValueConfig(bucket=events.TERMINAL_BUCKET, history=1, ttl=limits.TERMINAL_JOB_TTL_SECONDS)
     )
+
+
+async def previews_store(js: JetStreamContext) -> ObjectStore:
+    config = ObjectStoreConfig(ttl=limits.PREVIEW_TTL_SECONDS, max_bytes=limits.PREVIEWS_MAX_BYTES)
+    return await js.create_object_store(events.PREVIEWS_BUCKET, config=config)  # this client wants both

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -14,15 +13,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ima2_common.errors import Ima2Error
 from ima2_common.grpc_client import ServiceClient
-from ima2_common.job_runner import reap_expired_jobs
-from ima2_common.jobs import JobRegistry
-from ima2_common.logging import log_fields
-from ima2_common.nats_util import connect, ensure_events_stream, jobs_bucket, terminal_bucket
+from ima2_common.inflight import InflightView
+from ima2_common.nats_util import connect, ensure_events_stream, jobs_bucket, previews_store, terminal_bucket
 from ima2_common.settings import Settings
 from ima2_gateway import access
 from ima2_gateway.context import Gateway, Services
 from ima2_gateway.errors import error_response
 from ima2_gateway.events_mux import EventMultiplexer
+from ima2_gateway.media_refs import MediaInliner
 from ima2_gateway.middleware import RequestContextMiddleware
 from ima2_gateway.routes import (
     annotations,
@@ -53,26 +51,15 @@ from ima2_proto.v1 import auth_pb2_grpc, image_pb2_grpc, library_pb2_grpc, video
 log = logging.getLogger("ima2.gateway")
 
 
-async def _reaper(gw: Gateway) -> None:
-    """Jobs whose service died stop renewing their lease; end them with an error event."""
-    while True:
-        await asyncio.sleep(max(1.0, gw.settings.job_lease_seconds / 3))
-        try:
-            await reap_expired_jobs(gw.registry, gw.js)
-        except Exception as exc:
-            log.warning("reaper tick failed", extra=log_fields(error=type(exc).__name__))
-
-
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     nc = await connect(settings.nats_url, "gateway")
     js = nc.jetstream()
     await ensure_events_stream(js)
-    registry = JobRegistry(
-        await jobs_bucket(js), await terminal_bucket(js), settings.max_parallel, settings.job_lease_seconds
-    )
-    mux = EventMultiplexer(js, settings.sse_max_listeners, settings.sse_ping_seconds)
+    registry = InflightView(await jobs_bucket(js), await terminal_bucket(js))
+    media = MediaInliner(settings.generated_path, await previews_store(js))
+    mux = EventMultiplexer(js, settings.sse_max_listeners, settings.sse_ping_seconds, media)
     await mux.start()
     services = Services(
         image=ServiceClient("image", settings.image_addr, image_pb2_grpc.ImageServiceStub),
@@ -80,13 +67,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         library=ServiceClient("library", settings.library_addr, library_pb2_grpc.LibraryServiceStub),
         auth=ServiceClient("auth", settings.auth_addr, auth_pb2_grpc.AuthServiceStub),
     )
-    gw = Gateway(settings=settings, services=services, nc=nc, js=js, registry=registry, events=mux)
+    gw = Gateway(
+        settings=settings, services=services, nc=nc, js=js, registry=registry, events=mux, media=media
+    )
     app.state.gateway = gw
-    reaper = asyncio.create_task(_reaper(gw))
     try:
         yield
     finally:
-        reaper.cancel()
         await mux.stop()
         for client in services.all().values():
             await client.close()

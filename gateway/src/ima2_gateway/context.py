@@ -11,9 +11,10 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 
 from ima2_common.grpc_client import ServiceClient
-from ima2_common.jobs import JobRegistry
+from ima2_common.inflight import InflightView
 from ima2_common.settings import Settings
 from ima2_gateway.events_mux import EventMultiplexer
+from ima2_gateway.media_refs import MediaInliner
 
 
 @dataclass
@@ -33,8 +34,9 @@ class Gateway:
     services: Services
     nc: Client
     js: JetStreamContext
-    registry: JobRegistry
+    registry: InflightView
     events: EventMultiplexer
+    media: MediaInliner
     started_at_ms: int = field(default_factory=lambda: int(time.time() * 1000))
     started_monotonic: float = field(default_factory=time.monotonic)
     pid: int = field(default_factory=os.getpid)

@@ -22,6 +22,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from ima2_common import events, limits
 from ima2_common.errors import Ima2Error
 from ima2_common.logging import log_fields
+from ima2_gateway.media_refs import MediaInliner
 from ima2_gateway.sse import PING, frame
 
 log = logging.getLogger("ima2.gateway.events")
@@ -60,8 +61,11 @@ class Listener:
 
 
 class EventMultiplexer:
-    def __init__(self, js: JetStreamContext, max_listeners: int, ping_seconds: float) -> None:
+    def __init__(
+        self, js: JetStreamContext, max_listeners: int, ping_seconds: float, media: MediaInliner
+    ) -> None:
         self.js = js
+        self.media = media
         self.max_listeners = max_listeners
         self.ping_seconds = ping_seconds
         self.listeners: set[Listener] = set()
@@ -82,7 +86,9 @@ class EventMultiplexer:
 
     async def _on_message(self, msg: Msg) -> None:
         seq = msg.metadata.sequence.stream
-        data = frame(_event_name(msg), msg.data, seq)
+        if not self.listeners:
+            return
+        data = await self.media.frame(_event_name(msg), msg.data, seq)  # once, for every listener
         for listener in self.listeners:
             listener.offer(seq, data)
 
@@ -123,9 +129,14 @@ class EventMultiplexer:
             with contextlib.suppress(Exception):
                 await subscription.unsubscribe()
 
-    async def stream(self, listener: Listener, cursor: int | None) -> AsyncIterator[bytes]:
-        """Frames for one client: replay after `cursor` (or nothing), then live, with pings."""
-        bounds = await self.bounds()
+    async def stream(
+        self, listener: Listener, cursor: int | None, bounds: StreamBounds
+    ) -> AsyncIterator[bytes]:
+        """Frames for one client: replay after `cursor` (or nothing), then live, with pings.
+
+        `bounds` must be read after the listener was admitted and before the client learns it is
+        connected: every event after `bounds.last` then reaches its queue, none is skipped.
+        """
         if cursor is None:
             listener.last_seq = bounds.last
         else:

@@ -22,11 +22,11 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from ima2_common import events
-from ima2_common.errors import Ima2Error
-from ima2_common.job_runner import error_payload
+from ima2_common.errors import Ima2Error, error_payload
 from ima2_common.logging import log_fields
 from ima2_gateway.context import Gateway, gateway
 from ima2_gateway.errors import error_response
+from ima2_gateway.media_refs import MediaInliner
 from ima2_gateway.sse import PING, SSE_HEADERS, SSE_MEDIA_TYPE, frame
 from ima2_proto.v1 import common_pb2
 
@@ -142,8 +142,8 @@ async def answer_json(
 ) -> Response:
     """Blocking routes: 202 for async jobs, else the `done` payload as JSON or the error envelope."""
     render = render_error or (lambda err: error_response(err, request))
-    gw = gateway(request) if request_id else None
-    source = job_events(gw, stream, request_id)
+    media = gateway(request).media
+    source = job_events(gateway(request) if request_id else None, stream, request_id)
     try:
         async for item in source:
             if item.event not in ANSWER_EVENTS:
@@ -155,7 +155,7 @@ async def answer_json(
                     body["async"] = True
                 return JSONResponse(body, status_code=202)
             if item.event == events.DONE:
-                body = public_payload(payload)
+                body = public_payload(await media.inline(payload))
                 body.pop("jobId", None)
                 return JSONResponse(body)
             if item.event == events.ERROR:
@@ -167,9 +167,9 @@ async def answer_json(
     return render(Ima2Error("GENERATE_FAILED", "The job ended without a result."))
 
 
-def sse_frame(item: common_pb2.JobEvent) -> bytes:
+async def sse_frame(media: MediaInliner, item: common_pb2.JobEvent) -> bytes:
     """The same bytes /api/events sends for this event (same id, same payload)."""
-    return frame(item.event, item.payload_json.encode(), item.stream_seq or None)
+    return await media.frame(item.event, item.payload_json.encode(), item.stream_seq or None)
 
 
 def sse_error_response(err: Ima2Error, request_id: str) -> StreamingResponse:
@@ -189,8 +189,9 @@ async def _sse_body(
     first: common_pb2.JobEvent,
     source: AsyncIterator[common_pb2.JobEvent],
     request_id: str,
-    ping_seconds: float,
+    gw: Gateway,
 ) -> AsyncIterator[bytes]:
+    ping_seconds, media = gw.settings.sse_ping_seconds, gw.media
     queue: asyncio.Queue[common_pb2.JobEvent | Ima2Error | None] = asyncio.Queue()
 
     async def pump() -> None:
@@ -206,7 +207,7 @@ async def _sse_body(
 
     task = asyncio.create_task(pump()) if first.event not in events.TERMINAL_EVENTS else None
     try:
-        yield sse_frame(first)
+        yield await sse_frame(media, first)
         while task is not None:
             try:
                 item = await asyncio.wait_for(queue.get(), timeout=ping_seconds)
@@ -216,9 +217,9 @@ async def _sse_body(
             if item is None:
                 return
             if isinstance(item, Ima2Error):
-                yield sse_frame(_job_error_event(item, request_id))
+                yield await sse_frame(media, _job_error_event(item, request_id))
                 return
-            yield sse_frame(item)
+            yield await sse_frame(media, item)
             if item.event in events.TERMINAL_EVENTS:
                 return
     finally:
@@ -259,7 +260,7 @@ async def answer_sse(
         await source.aclose()
         return JSONResponse({"requestId": request_id}, status_code=202)
     return StreamingResponse(
-        _sse_body(first, source, request_id, gw.settings.sse_ping_seconds),
+        _sse_body(first, source, request_id, gw),
         media_type=SSE_MEDIA_TYPE,
         headers=SSE_HEADERS,
     )

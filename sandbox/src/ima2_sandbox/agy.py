@@ -70,7 +70,7 @@ def write_artifact(path: Path, prompt: str) -> None:
     from ima2_sandbox import images
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(images.render(prompt or "agy image", 1024, 1024, "jpeg"))
+    path.write_bytes(images.render(images.subject_of(prompt), 1024, 1024, "jpeg"))
 
 
 def record(prompt: str, argv: list[str], scenario: str) -> None:

@@ -11,6 +11,7 @@ import base64
 import binascii
 import hashlib
 import io
+import json
 import re
 import textwrap
 from functools import lru_cache
@@ -18,6 +19,33 @@ from functools import lru_cache
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 MAX_EDGE = 2048
+_INSTRUCTION_VERBS = {"generate", "edit", "create", "make", "draw", "render"}
+
+
+def subject_of(text: str) -> str:
+    """What an image model draws from an instruction-wrapped prompt: the subject, not the wrapping.
+
+    A `Prompt: "<json string>"` line (a CLI contract) wins; otherwise a leading imperative clause
+    ("Generate an image: ...") and sentences asking for research are dropped.
+    """
+    for line in text.splitlines():
+        if line.startswith("Prompt:"):
+            raw = line[len("Prompt:") :].strip()
+            try:
+                value = json.loads(raw)
+            except ValueError:
+                value = raw
+            return str(value).strip() or "an image"
+    flat = " ".join(text.split())
+    head, sep, rest = flat.partition(": ")
+    words = head.split()
+    if sep and words and len(words) <= 10 and words[0].lower() in _INSTRUCTION_VERBS:
+        flat = rest
+    sentences = re.split(r"(?<=[.!?])\s+", flat)
+    kept = [sentence for sentence in sentences if not sentence.lower().startswith("research ")]
+    return " ".join(kept).strip() or "an image"
+
+
 MIN_EDGE = 16
 SIZE_RE = re.compile(r"^(\d{1,5})x(\d{1,5})$")
 FORMATS = {

@@ -1,7 +1,7 @@
-"""Which secret each API-key provider uses: environment > config.json > the sandbox's own key.
+"""Which secret each API-key provider uses: environment > config.json.
 
-In sandbox mode the sandbox key is only the fallback, so a key saved through the API (or one
-from the environment) is what every provider sends, exactly as outside the sandbox.
+In sandbox mode the sandbox's own keys are written into config.json once per data dir, so they
+behave exactly as keys a user saved: they can be replaced, removed and added again.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ CONFIG_KEYS = {
 }
 AUTH_MODE_KEY = "geminiAuthMode"
 AUTH_MODES = ("apikey", "vertex")
+SANDBOX_SEEDED_KEY = "sandboxKeysSeeded"
 SANDBOX_SECRETS = {
     "openai": "sk-sandbox-ima2-local",
     "xai": "xai-sandbox-ima2-local",
@@ -32,7 +33,7 @@ SANDBOX_SECRETS = {
 @dataclass(frozen=True)
 class ResolvedSecret:
     secret: str
-    source: str  # env | config | sandbox | none
+    source: str  # env | config | none
 
 
 def mask_key(key: str) -> str:
@@ -77,9 +78,18 @@ class CredentialResolver:
         saved = config.get(CONFIG_KEYS.get(provider, ""))
         if isinstance(saved, str) and saved.strip():
             return ResolvedSecret(saved.strip(), "config")
-        if self.settings.sandbox and provider in SANDBOX_SECRETS:
-            return ResolvedSecret(SANDBOX_SECRETS[provider], "sandbox")
         return ResolvedSecret("", "none")
+
+    async def seed_sandbox_keys(self) -> None:
+        """Sandbox mode: save the sandbox's keys as config keys, once per data dir."""
+        config = await self.config.aget_all()
+        if not self.settings.sandbox or config.get(SANDBOX_SEEDED_KEY):
+            return
+        changes: dict[str, Any] = {SANDBOX_SEEDED_KEY: True}
+        for provider, secret in SANDBOX_SECRETS.items():
+            if not config.get(CONFIG_KEYS[provider]):
+                changes[CONFIG_KEYS[provider]] = secret
+        await self.config.aupdate(changes)
 
     @staticmethod
     def auth_mode_in(config: dict[str, Any]) -> str:

@@ -50,6 +50,7 @@ async def serve(settings: Settings) -> None:
     setup_logging("svc-auth", settings.logs_dir, settings.log_level, settings.log_json_stderr)
     async with httpx.AsyncClient(follow_redirects=False) as http:
         servicer = build_servicer(settings, http)
+        await servicer.resolver.seed_sandbox_keys()
         server = GrpcServer("svc-auth", settings.listen_address(settings.auth_addr))
         auth_pb2_grpc.add_AuthServiceServicer_to_server(servicer, server.server)
         await server.start([auth_pb2.DESCRIPTOR.services_by_name["AuthService"].full_name])

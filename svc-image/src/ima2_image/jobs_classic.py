@@ -6,7 +6,6 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from ima2_common.job_runner import Job
 from ima2_image.jobs_common import (
     JobDeps,
     JobInfo,
@@ -19,6 +18,7 @@ from ima2_image.jobs_common import (
     make_call,
 )
 from ima2_image.providers.base import ImageProvider
+from ima2_jobs.runner import Job
 from ima2_proto.v1 import common_pb2, image_pb2
 
 

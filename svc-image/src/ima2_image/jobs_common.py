@@ -12,15 +12,14 @@ from typing import Any
 from ima2_common import events
 from ima2_common.errors import Ima2Error
 from ima2_common.grpc_client import ServiceClient
-from ima2_common.job_runner import Job, JobRunner
-from ima2_common.jobs import now_ms
+from ima2_common.inflight import now_ms
 from ima2_common.logging import log_fields
-from ima2_common.media import to_data_url
 from ima2_common.structs import dict_to_struct, struct_to_dict
 from ima2_image.planner_config import PlannerConfigStore
 from ima2_image.providers.base import GeneratedImage, ImageCall, ImageProvider, ProviderResult
 from ima2_image.providers.registry import ProviderRegistry
 from ima2_image.style_sheet import render_prefix
+from ima2_jobs.runner import Job, JobRunner
 from ima2_proto.v1 import image_pb2, library_pb2
 
 log = logging.getLogger("ima2.image.jobs")
@@ -141,8 +140,8 @@ def guarded(library: ServiceClient, body: JobBody) -> Callable[[Job], Awaitable[
 async def generate_with_partials(job: Job, provider: ImageProvider, call: ImageCall) -> ProviderResult:
     """Run the provider with partial previews going out as `partial` events; no image is an error."""
 
-    async def on_partial(image: str, index: int) -> None:
-        await job.emit(events.PARTIAL, {"image": image, "index": index})
+    async def on_partial(data: bytes, mime: str, index: int) -> None:
+        await job.partial(data, mime, index)
 
     call.on_partial = on_partial
     result = await provider.generate(call)
@@ -307,15 +306,15 @@ class JobInfo:
         return body
 
 
-def image_entry(image: GeneratedImage, item: library_pb2.MediaItem, with_data: bool = True) -> dict[str, Any]:
+def image_entry(image: GeneratedImage, item: library_pb2.MediaItem) -> dict[str, Any]:
+    """A saved image as events carry it: a reference the gateway turns into the data URL."""
     entry: dict[str, Any] = {
+        **events.stored_ref(item.filename, image.mime),
         "filename": item.filename,
         "url": item.url,
         "revisedPrompt": image.revised_prompt,
         "createdAt": item.created_at or now_ms(),
     }
-    if with_data:
-        entry = {"image": to_data_url(image.data, image.mime), **entry}
     if item.thumb:
         entry["thumb"] = item.thumb
     if image.provider_url:

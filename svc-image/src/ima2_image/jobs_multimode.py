@@ -17,7 +17,6 @@ from typing import Any
 
 from ima2_common import events, limits
 from ima2_common.errors import Ima2Error
-from ima2_common.job_runner import Job
 from ima2_image.jobs_common import (
     JobDeps,
     JobInfo,
@@ -29,6 +28,7 @@ from ima2_image.jobs_common import (
     make_call,
 )
 from ima2_image.providers.base import GeneratedImage, ProviderResult
+from ima2_jobs.runner import Job
 from ima2_proto.v1 import common_pb2, image_pb2
 
 DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -139,8 +139,8 @@ class MultimodeJobs:
                 max_images=wanted,
             )
 
-            async def on_partial(image: str, index: int) -> None:
-                await job.emit(events.PARTIAL, {"image": image, "index": index})
+            async def on_partial(data: bytes, mime: str, index: int) -> None:
+                await job.partial(data, mime, index)
 
             async def on_image(image: GeneratedImage, _index: int) -> None:
                 task = sequence.accept(image)
@@ -180,7 +180,10 @@ class MultimodeJobs:
         status = "partial" if failure is not None else "complete" if sequence.items else "empty"
         items = sorted(sequence.items, key=lambda item: item["index"])
         images = [
-            {**{k: v for k, v in item.items() if k != "image"}, **sequence.fields(item["index"], status)}
+            {
+                **{k: v for k, v in item.items() if k != events.MEDIA_REF},
+                **sequence.fields(item["index"], status),
+            }
             for item in items
         ]
         for image in images:

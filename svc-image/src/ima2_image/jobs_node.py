@@ -15,7 +15,6 @@ from urllib.parse import unquote
 
 from ima2_common.errors import Ima2Error
 from ima2_common.grpc_client import ServiceClient
-from ima2_common.job_runner import Job
 from ima2_common.media import to_data_url
 from ima2_common.structs import struct_to_dict
 from ima2_image.jobs_common import (
@@ -29,6 +28,7 @@ from ima2_image.jobs_common import (
     image_entry,
     make_call,
 )
+from ima2_jobs.runner import Job
 from ima2_proto.v1 import common_pb2, image_pb2, library_pb2
 
 DEFAULT_CONTEXT_MODE = "parent-plus-refs"

@@ -8,10 +8,15 @@ import httpx
 
 from ima2_common.grpc_client import ServiceClient
 from ima2_common.grpc_server import GrpcServer, wait_for_shutdown_signal
-from ima2_common.job_runner import JobRunner
-from ima2_common.jobs import JobRegistry
 from ima2_common.logging import setup_logging
-from ima2_common.nats_util import config_bucket, connect, ensure_events_stream, jobs_bucket, terminal_bucket
+from ima2_common.nats_util import (
+    config_bucket,
+    connect,
+    ensure_events_stream,
+    jobs_bucket,
+    previews_store,
+    terminal_bucket,
+)
 from ima2_common.settings import Settings
 from ima2_image.generation import ImageJobs
 from ima2_image.jobs_common import JobDeps
@@ -20,6 +25,8 @@ from ima2_image.providers.registry import ProviderRegistry
 from ima2_image.servicer import ImageServicer
 from ima2_image.status import ProviderStatusProbe
 from ima2_image.style_sheet import StyleSheetExtractor
+from ima2_jobs.registry import JobRegistry
+from ima2_jobs.runner import JobRunner
 from ima2_proto.v1 import auth_pb2_grpc, image_pb2, image_pb2_grpc, library_pb2_grpc
 
 
@@ -31,7 +38,7 @@ async def serve(settings: Settings) -> None:
     registry = JobRegistry(
         await jobs_bucket(js), await terminal_bucket(js), settings.max_parallel, settings.job_lease_seconds
     )
-    runner = JobRunner("svc-image", nc, js, registry)
+    runner = JobRunner("svc-image", nc, js, registry, await previews_store(js))
     await runner.start()
     library = ServiceClient("library", settings.library_addr, library_pb2_grpc.LibraryServiceStub)
     auth = ServiceClient("auth", settings.auth_addr, auth_pb2_grpc.AuthServiceStub)

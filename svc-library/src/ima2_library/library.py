@@ -202,7 +202,7 @@ class MediaLibrary:
             sidecar["requestId"] = request_id
         if kind == "node" and not sidecar.get("nodeId"):
             sidecar["nodeId"] = naming.node_id_from_name(filename)
-        sidecar.setdefault("format", EXT_FOR_MIME[mime])
+        sidecar["format"] = EXT_FOR_MIME[mime]  # what the bytes are, whatever was asked for
         sidecar["filename"] = filename
         sidecar["mime"] = mime
         sidecar["mediaType"] = media_type_for(mime)

@@ -32,11 +32,16 @@ async def events_stream(request: Request, lastEventId: str | None = None) -> Str
     mux = gateway(request).events
     cursor = parse_cursor(request.headers.get("last-event-id"), lastEventId)
     listener = mux.admit()
+    try:
+        bounds = await mux.bounds()
+    except BaseException:
+        mux.release(listener)
+        raise
 
     async def body() -> AsyncIterator[bytes]:
         try:
             yield b"retry: 3000\n\n"
-            async for chunk in mux.stream(listener, cursor):
+            async for chunk in mux.stream(listener, cursor, bounds):
                 yield chunk
         finally:
             mux.release(listener)

@@ -10,8 +10,6 @@ from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 
 from ima2_common import events
-from ima2_common.errors import Ima2Error
-from ima2_common.job_runner import error_payload, publish_event
 from ima2_gateway.context import gateway
 
 router = APIRouter()
@@ -50,13 +48,12 @@ async def cancel_inflight(request_id: str, request: Request) -> dict[str, Any]:
         return json.loads(reply.data)
     except (NatsTimeoutError, NoRespondersError):
         pass
-    record = await gw.registry.get(request_id)
-    if await gw.registry.finish(request_id, "canceled", 499, "GENERATION_CANCELED"):
-        # The owner did not answer (it died or is unreachable): end the job here, once.
-        err = Ima2Error("GENERATION_CANCELED")
-        await publish_event(
-            gw.js, (record or {}).get("kind", "job"), request_id, events.ERROR, error_payload(err)
+    # The owner did not answer (it died or is unreachable): one live job-service replica ends it.
+    try:
+        reply = await gw.nc.request(
+            events.ORPHAN_CANCEL_SUBJECT, request_id.encode(), timeout=CANCEL_REPLY_TIMEOUT
         )
-        return {"requestId": request_id, "active": True, "aborted": False}
-    await gw.registry.record_canceled_tombstone(request_id)
-    return {"requestId": request_id, "active": False, "aborted": False}
+        return json.loads(reply.data)
+    except (NatsTimeoutError, NoRespondersError):
+        # No job service is up: the job ends with JOB_TRACKING_TIMEOUT once one is back.
+        return {"requestId": request_id, "active": await gw.registry.is_active(request_id), "aborted": False}

@@ -24,19 +24,17 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aima2_proto/v1/common.proto\x12\x07ima2.v1\"\xda\x01\n\tErrorInfo\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x13\n\x0bhttp_status\x18\x03 \x01(\x05\x12\x15\n\rupstream_code\x18\x04 \x01(\t\x12\x15\n\rupstream_type\x18\x05 \x01(\t\x12\x16\n\x0eupstream_param\x18\x06 \x01(\t\x12\x19\n\x11\x64iagnostic_reason\x18\x07 \x01(\t\x12\x12\n\nretry_kind\x18\x08 \x01(\t\x12\x10\n\x08guidance\x18\t \x01(\t\x12\x12\n\nextra_json\x18\n \x01(\t\"C\n\x08JobEvent\x12\r\n\x05\x65vent\x18\x01 \x01(\t\x12\x14\n\x0cpayload_json\x18\x02 \x01(\t\x12\x12\n\nstream_seq\x18\x03 \x01(\x04\"\x07\n\x05\x45mpty\"\x1a\n\nImageInput\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aima2_proto/v1/common.proto\x12\x07ima2.v1\"C\n\x08JobEvent\x12\r\n\x05\x65vent\x18\x01 \x01(\t\x12\x14\n\x0cpayload_json\x18\x02 \x01(\t\x12\x12\n\nstream_seq\x18\x03 \x01(\x04\"\x07\n\x05\x45mpty\"\x1a\n\nImageInput\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ima2_proto.v1.common_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ERRORINFO']._serialized_start=40
-  _globals['_ERRORINFO']._serialized_end=258
-  _globals['_JOBEVENT']._serialized_start=260
-  _globals['_JOBEVENT']._serialized_end=327
-  _globals['_EMPTY']._serialized_start=329
-  _globals['_EMPTY']._serialized_end=336
-  _globals['_IMAGEINPUT']._serialized_start=338
-  _globals['_IMAGEINPUT']._serialized_end=364
+  _globals['_JOBEVENT']._serialized_start=39
+  _globals['_JOBEVENT']._serialized_end=106
+  _globals['_EMPTY']._serialized_start=108
+  _globals['_EMPTY']._serialized_end=115
+  _globals['_IMAGEINPUT']._serialized_start=117
+  _globals['_IMAGEINPUT']._serialized_end=143
 # @@protoc_insertion_point(module_scope)

@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse, Response
 
-from ima2_sandbox import images, planner
+from ima2_sandbox import images, planner, text_json
 from ima2_sandbox.control import Call
 from ima2_sandbox.errors import openai_moderation_body
 from ima2_sandbox.sse import sse_response, typed_events
@@ -87,8 +87,8 @@ def image_item(req: ResponsesRequest, index: int, count: int) -> dict[str, Any]:
     size = tool.get("size") or "auto"
     width, height = images.parse_size(size) or (1024, 1024)
     fmt = tool.get("output_format") or "png"
-    text = " ".join(req.user_text.split()) or "an image"
-    revised = f"{text} (sandbox render)" if count == 1 else f"{text} (sandbox render {index + 1} of {count})"
+    text = images.subject_of(req.user_text)
+    revised = text if count == 1 else f"{text} (variation {index + 1} of {count})"
     background = tool.get("background") or "auto"
     data = images.render(revised, width, height, fmt, background == "transparent")
     quality = tool.get("quality") or "auto"
@@ -133,6 +133,9 @@ def function_item(req: ResponsesRequest, tool: dict[str, Any]) -> dict[str, Any]
 
 
 def text_answer(req: ResponsesRequest) -> str:
+    if text_json.wants_json(req.body):
+        subject = " ".join(req.user_text.split()) or "the reference image"
+        return json.dumps(text_json.json_answer(req.body, req.developer, subject))
     if req.input_images:
         return (
             f"Sandbox analysis of {len(req.input_images)} image(s): the frames share one subject and "

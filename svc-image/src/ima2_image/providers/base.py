@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-PartialCallback = Callable[[str, int], Awaitable[None]]  # (data URL, index)
+PartialCallback = Callable[[bytes, str, int], Awaitable[None]]  # (image bytes, mime, index)
 ImageCallback = Callable[["GeneratedImage", int], Awaitable[None]]  # (finished image, index)
 
 

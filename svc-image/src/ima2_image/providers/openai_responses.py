@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from ima2_common.errors import Ima2Error
-from ima2_common.media import decode_base64, sniff_mime, strip_data_url, to_data_url
+from ima2_common.media import decode_base64, sniff_mime, strip_data_url
 from ima2_image.providers.base import GeneratedImage, ImageCall, ProviderResult, gather_attempts
 from ima2_image.providers.openai_errors import classify, from_transport, is_retryable
 from ima2_image.providers.sse import iter_sse_json
@@ -264,7 +264,7 @@ class ResponsesImageProvider:
             b64 = event.get("partial_image_b64") or event.get("partial_image")
             if isinstance(b64, str) and b64:
                 index = int(event.get("partial_image_index", event.get("index", 0)) or 0)
-                await call.on_partial(to_data_url(decode_base64(b64), "image/png"), index)
+                await call.on_partial(decode_base64(b64), "image/png", index)
         elif kind == "response.output_item.done":
             item = event.get("item") or {}
             if item.get("type") == "web_search_call":

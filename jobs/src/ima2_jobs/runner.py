@@ -17,31 +17,46 @@ from typing import Any
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
+from nats.js.object_store import ObjectStore
 
 from ima2_common import events
-from ima2_common.errors import Ima2Error
-from ima2_common.jobs import JobRegistry
+from ima2_common.errors import Ima2Error, error_payload
 from ima2_common.logging import job_id_var, log_fields, request_id_var
+from ima2_jobs.registry import JobRegistry
 from ima2_proto.v1 import common_pb2
 
 log = logging.getLogger("ima2.jobs")
 PUBLISH_TIMEOUT = 2.0
+TERMINAL_PUBLISH_TRIES = 5
 
 
 async def publish_event(
     js: JetStreamContext, kind: str, request_id: str, event: str, payload: dict[str, Any]
 ) -> int:
-    """Publish one event; returns its stream sequence (the SSE id), 0 when NATS is unreachable."""
+    """Publish one event; returns its stream sequence (the SSE id), 0 when it could not be published.
+
+    A terminal event is tried again (NATS may be restarting), and if it still cannot be published
+    as it is, a small error event takes its place: a job never ends in silence.
+    """
     data = json.dumps(events.with_job_ids(payload, request_id), separators=(",", ":")).encode()
     headers = {events.HEADER_EVENT: event, events.HEADER_REQUEST_ID: request_id}
-    try:
-        ack = await js.publish(
-            events.event_subject(kind, request_id), data, headers=headers, timeout=PUBLISH_TIMEOUT
-        )
-    except Exception as exc:
-        log.warning("event publish failed", extra=log_fields(event=event, error=type(exc).__name__))
-        return 0
-    return ack.seq
+    subject = events.event_subject(kind, request_id)
+    tries = TERMINAL_PUBLISH_TRIES if event in events.TERMINAL_EVENTS else 1
+    for attempt in range(tries):
+        try:
+            ack = await js.publish(subject, data, headers=headers, timeout=PUBLISH_TIMEOUT)
+            return ack.seq
+        except Exception as exc:
+            log.warning(
+                "event publish failed",
+                extra=log_fields(event=event, error=type(exc).__name__, attempt=attempt),
+            )
+            if attempt + 1 < tries:
+                await asyncio.sleep(0.25 * 2**attempt)  # back off while NATS comes back
+    if event == events.DONE:
+        err = Ima2Error("EVENTS_UNAVAILABLE", "The result could not be delivered on the event stream.")
+        return await publish_event(js, kind, request_id, events.ERROR, {**error_payload(err), "jobSeq": 0})
+    return 0
 
 
 class Job:
@@ -70,6 +85,16 @@ class Job:
                 common_pb2.JobEvent(event=event, payload_json=json.dumps(full), stream_seq=seq)
             )
 
+    async def partial(self, data: bytes, mime: str, index: int) -> None:
+        """A partial preview: the bytes go to the short-lived object store, the event names them."""
+        name = f"{self.request_id.encode().hex()}.{index}.{self._seq + 1}"
+        try:
+            await self.runner.previews.put(name, data)
+        except Exception as exc:  # a preview is a nicety: the job goes on without it
+            log.warning("preview not stored", extra=log_fields(error=type(exc).__name__))
+            return
+        await self.emit(events.PARTIAL, {**events.preview_ref(name, mime), "index": index})
+
     async def phase(self, phase: str, **extra: Any) -> None:
         await self.runner.registry.set_phase(self.request_id, phase)
         await self.emit(events.PHASE, {"phase": phase, **extra})
@@ -83,17 +108,24 @@ Work = Callable[[Job], Awaitable[dict[str, Any]]]
 
 
 class JobRunner:
-    def __init__(self, service: str, nc: Client, js: JetStreamContext, registry: JobRegistry) -> None:
+    def __init__(
+        self, service: str, nc: Client, js: JetStreamContext, registry: JobRegistry, previews: ObjectStore
+    ) -> None:
         self.service = service
         self.nc = nc
         self.js = js
         self.registry = registry
+        self.previews = previews
         self.owner = f"{service}@{socket.gethostname()}:{os.getpid()}"
         self.jobs: dict[str, Job] = {}
         self._background: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         await self.nc.subscribe(events.CANCEL_SUBJECT, cb=self._on_cancel)
+        # One replica of any job service takes each orphaned cancel (its owner did not answer).
+        await self.nc.subscribe(
+            events.ORPHAN_CANCEL_SUBJECT, queue=events.JOB_SERVICES_QUEUE, cb=self._on_orphan_cancel
+        )
         self._background.append(asyncio.create_task(self._lease_loop()))
 
     async def stop(self) -> None:
@@ -116,13 +148,39 @@ class JobRunner:
         if msg.reply:
             await msg.respond(json.dumps({"requestId": request_id, "active": True, "aborted": True}).encode())
 
+    async def _on_orphan_cancel(self, msg: Msg) -> None:
+        request_id = msg.data.decode()
+        ended = await self.end_elsewhere(request_id, "canceled", Ima2Error("GENERATION_CANCELED"))
+        if not ended:
+            await self.registry.record_canceled_tombstone(request_id)
+        if msg.reply:
+            await msg.respond(
+                json.dumps({"requestId": request_id, "active": ended, "aborted": False}).encode()
+            )
+
+    async def end_elsewhere(self, request_id: str, status: str, err: Ima2Error) -> bool:
+        """End a job this replica does not run (its owner is gone): one terminal event, from here."""
+        record = await self.registry.get(request_id) or {}
+        if not await self.registry.finish(request_id, status, err.status, err.code):
+            return False
+        await publish_event(
+            self.js, record.get("kind", "job"), request_id, events.ERROR, {**error_payload(err), "jobSeq": 0}
+        )
+        return True
+
+    async def reap_expired(self) -> None:
+        """End jobs whose owner stopped renewing its lease (its service died)."""
+        for request_id in await self.registry.expired():
+            if await self.end_elsewhere(request_id, "error", Ima2Error("JOB_TRACKING_TIMEOUT")):
+                log.warning("job lease expired", extra=log_fields(jobRequestId=request_id))
+
     async def _lease_loop(self) -> None:
         interval = max(0.2, self.registry.lease_ms / 3000)
         while True:
             await asyncio.sleep(interval)
             try:
                 await self.registry.renew([rid for rid, job in self.jobs.items() if not job.ended])
-                await reap_expired_jobs(self.registry, self.js)
+                await self.reap_expired()
             except Exception as exc:
                 log.warning("lease renewal failed", extra=log_fields(error=type(exc).__name__))
 
@@ -217,31 +275,3 @@ class JobRunner:
         snapshot = await self.registry.terminal_snapshot(request_id)
         code = str((snapshot or {}).get("errorCode") or "JOB_TRACKING_TIMEOUT")
         return error_payload(Ima2Error(code))
-
-
-def error_payload(err: Ima2Error) -> dict[str, Any]:
-    """The SSE error frame: {error, code, status, ...upstream details when present}."""
-    payload: dict[str, Any] = {"error": err.message, "code": err.code, "status": err.status}
-    optional = {
-        "upstreamCode": err.upstream_code,
-        "upstreamType": err.upstream_type,
-        "upstreamParam": err.upstream_param,
-        "diagnosticReason": err.diagnostic_reason,
-        "retryKind": err.retry_kind,
-        "guidance": err.guidance,
-    }
-    payload.update({k: v for k, v in optional.items() if v})
-    payload.update(err.extra)
-    return payload
-
-
-async def reap_expired_jobs(registry: JobRegistry, js: JetStreamContext) -> None:
-    """End jobs whose owner stopped renewing its lease (a service died) with an error event."""
-    for request_id in await registry.expired():
-        record = await registry.get(request_id) or {}
-        if await registry.finish(request_id, "error", 504, "JOB_TRACKING_TIMEOUT"):
-            err = Ima2Error("JOB_TRACKING_TIMEOUT")
-            await publish_event(
-                js, record.get("kind", "job"), request_id, events.ERROR, {**error_payload(err), "jobSeq": 0}
-            )
-            log.warning("job lease expired", extra=log_fields(jobRequestId=request_id))

@@ -1,39 +1,28 @@
-"""The in-flight job registry, kept in JetStream KV so every replica sees the same jobs.
+"""The writable in-flight registry, kept in JetStream KV so every replica sees the same jobs.
 
-Admission is one compare-and-set on the `slots` key ({requestId: leaseExpiresAtMs}), so the
-REQUEST_ID_IN_USE and TOO_MANY_JOBS rules hold exactly across gateway and service replicas.
-Each job also has a record (`job.<hex id>`) with its kind, phase and metadata; finished jobs
-leave a snapshot in the terminal bucket, which expires after five minutes.
+Admission is one compare-and-set on the `slots` key, so the REQUEST_ID_IN_USE and
+TOO_MANY_JOBS rules hold exactly across replicas. Ending a job is also a compare-and-set on
+that key (the slot is removed once), so whoever removes it publishes the one terminal event.
 """
 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError, NoKeysError
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
 from ima2_common.errors import Ima2Error
+from ima2_common.inflight import SLOTS_KEY, InflightView, job_key, now_ms
 
-SLOTS_KEY = "slots"
 T = TypeVar("T")
 
 
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-def job_key(request_id: str) -> str:
-    return "job." + request_id.encode().hex()
-
-
-class JobRegistry:
+class JobRegistry(InflightView):
     def __init__(self, jobs: KeyValue, terminal: KeyValue, max_parallel: int, lease_seconds: float) -> None:
-        self.jobs = jobs
-        self.terminal_kv = terminal
+        super().__init__(jobs, terminal)
         self.max_parallel = max(1, max_parallel)
         self.lease_ms = int(lease_seconds * 1000)
 
@@ -55,13 +44,6 @@ class JobRegistry:
             except KeyWrongLastSequenceError:
                 continue
             return result
-
-    async def _slots(self) -> dict[str, int]:
-        try:
-            entry = await self.jobs.get(SLOTS_KEY)
-        except KeyNotFoundError:
-            return {}
-        return json.loads(entry.value or b"{}")
 
     async def admit(self, request_id: str, kind: str, meta: dict[str, Any], owner: str) -> dict[str, Any]:
         expires = now_ms() + self.lease_ms
@@ -141,50 +123,6 @@ class JobRegistry:
         }
         await self.terminal_kv.put(job_key(request_id), json.dumps(snapshot).encode())
 
-    async def get(self, request_id: str) -> dict[str, Any] | None:
-        try:
-            entry = await self.jobs.get(job_key(request_id))
-        except KeyNotFoundError:
-            return None
-        return json.loads(entry.value) if entry.value else None
-
-    async def terminal_snapshot(self, request_id: str) -> dict[str, Any] | None:
-        try:
-            entry = await self.terminal_kv.get(job_key(request_id))
-        except KeyNotFoundError:
-            return None
-        return json.loads(entry.value) if entry.value else None
-
-    async def is_active(self, request_id: str) -> bool:
-        return request_id in await self._slots()
-
-    async def active(self) -> list[dict[str, Any]]:
-        slots = await self._slots()
-        records = []
-        for request_id in slots:
-            record = await self.get(request_id)
-            if record is not None:
-                records.append(record)
-        return sorted(records, key=lambda r: r.get("startedAt", 0))
-
-    async def active_count(self) -> int:
-        return len(await self._slots())
-
-    async def terminal(self) -> list[dict[str, Any]]:
-        try:
-            keys = await self.terminal_kv.keys()
-        except NoKeysError:
-            return []
-        snapshots = []
-        for key in keys:
-            try:
-                entry = await self.terminal_kv.get(key)
-            except KeyNotFoundError:
-                continue
-            if entry.value:
-                snapshots.append(json.loads(entry.value))
-        return sorted(snapshots, key=lambda s: s.get("finishedAt", 0), reverse=True)
-
     async def expired(self) -> list[str]:
         now = now_ms()
-        return [request_id for request_id, expires in (await self._slots()).items() if expires < now]
+        return [request_id for request_id, expires in (await self.slots()).items() if expires < now]

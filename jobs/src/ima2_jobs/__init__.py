@@ -1,0 +1,1 @@
+"""The runtime of job-running services (svc-image, svc-video)."""
