@@ -35,6 +35,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "codexPrimaryUsedPercent": 12.5,
     "codexSecondaryUsedPercent": 40.0,
     "hangMaxSeconds": 3600.0,  # a "hang" fault gives up (504) after this long
+    "imageNoise": False,  # Responses images are random noise at the requested size (large, incompressible)
 }
 
 

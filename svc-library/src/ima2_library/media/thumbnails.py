@@ -41,17 +41,18 @@ def render_thumbnail(source: bytes | Path) -> bytes:
             width, height = image.size
             if width <= 0 or height <= 0 or width * height > MAX_INPUT_PIXELS:
                 raise ThumbnailError(f"input of {width}x{height} exceeds the thumbnail limit")
-            swapped = _orientation(image) in (5, 6, 7, 8)
+            orientation = _orientation(image)
+            swapped = orientation in (5, 6, 7, 8)
             shown_w, shown_h = (height, width) if swapped else (width, height)
             target_w = min(shown_w, limits.THUMB_WIDTH)
             target_h = max(1, round(shown_h * target_w / shown_w))
             # Let the JPEG decoder downscale by DCT where it can (much less work).
             image.draft("RGB", (target_h, target_w) if swapped else (target_w, target_h))
             image.load()
-            frame = ImageOps.exif_transpose(image)
-            frame = _flatten(frame)
+            # exif_transpose copies the whole image even when there is nothing to turn.
+            frame = _flatten(ImageOps.exif_transpose(image) if orientation != 1 else image)
             if frame.size != (target_w, target_h):
-                frame = frame.resize((target_w, target_h), Image.Resampling.LANCZOS, reducing_gap=3.0)
+                frame = frame.resize((target_w, target_h), Image.Resampling.LANCZOS, reducing_gap=1.0)
             out = io.BytesIO()
             frame.save(out, "JPEG", quality=limits.THUMB_QUALITY, optimize=True)
             return out.getvalue()
