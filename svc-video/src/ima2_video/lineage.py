@@ -31,12 +31,21 @@ def lineage_id_for(filename: str) -> str:
 
 
 def trim(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Keep the start plus the latest three; renumber; everything between ends is an ancestor."""
+    """Keep the start plus the latest three and renumber: the first is the start, the clip right
+    before `current` its parent, the others between them ancestors."""
     cap = limits.VIDEO_CONTINUITY_MAX_ENTRIES
     kept = entries if len(entries) <= cap else [entries[0], *entries[-(cap - 1) :]]
+    last = len(kept) - 1
     out = []
     for index, entry in enumerate(kept):
-        role = "start" if index == 0 else entry["role"] if index == len(kept) - 1 else "ancestor"
+        if index == 0:
+            role = "start"
+        elif index == last:
+            role = entry["role"]
+        elif index == last - 1 and kept[last]["role"] == "current":
+            role = "parent"  # the clip this one continues
+        else:
+            role = "ancestor"
         out.append({**entry, "ordinal": index + 1, "role": role})
     return out
 
