@@ -11,6 +11,7 @@ import httpx
 import pytest
 from PIL import Image
 
+from ima2_common import catalog
 from tests.image_support import files_of_request, history_rows
 from tests.stackctl import RunningStack
 from tests.video_support import (
@@ -69,17 +70,19 @@ async def test_frame_position_errors(client: httpx.AsyncClient, clip: dict[str, 
     assert beyond.status_code == 500 and beyond.json()["code"] == "GROK_VIDEO_FRAME_FAILED"
 
 
+@pytest.mark.parametrize("provider", catalog.VIDEO_PROVIDERS)
 async def test_analyze_sends_first_and_last_frames(
-    client: httpx.AsyncClient, sandbox: httpx.AsyncClient, clip: dict[str, Any]
+    provider: str, client: httpx.AsyncClient, sandbox: httpx.AsyncClient, clip: dict[str, Any]
 ) -> None:
     await sandbox.delete("/_sandbox/requests")
     response = await client.post(
-        "/api/video/analyze", json={"videoUrl": clip["filename"], "provider": "grok-api"}
+        "/api/video/analyze", json={"videoUrl": clip["filename"], "provider": provider}
     )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["method"] == "first-last-frame" and body["model"] == "grok-4.3" and body["analysis"]
     [call] = await video_calls(sandbox, "/responses")
+    assert call["upstream"] == ("progrok" if provider == "grok" else "xai")
     content = call["json"]["input"][0]["content"]
     assert [part["type"] for part in content] == ["input_image", "input_image", "input_text"]
     assert all(part["image_url"].startswith(("data:image/png;base64,", "<b64:")) for part in content[:2])
@@ -95,11 +98,17 @@ async def test_analyze_rejects_remote_and_inline_inputs(video_url: str, client: 
     assert response.status_code == 400 and response.json()["code"] == "INVALID_VIDEO_SOURCE"
 
 
+@pytest.mark.parametrize("provider", catalog.VIDEO_PROVIDERS)
 async def test_edit_is_blocking_and_saves(
-    client: httpx.AsyncClient, sandbox: httpx.AsyncClient, clip: dict[str, Any], stack: RunningStack
+    provider: str,
+    client: httpx.AsyncClient,
+    sandbox: httpx.AsyncClient,
+    clip: dict[str, Any],
+    stack: RunningStack,
 ) -> None:
     request_id = vid()
-    body = {"prompt": "make it sunset", "videoUrl": clip["filename"], "requestId": request_id}
+    prompt = unique("make it sunset")
+    body = {"prompt": prompt, "videoUrl": clip["filename"], "requestId": request_id, "provider": provider}
     response = await client.post("/api/video/edit", json=body)
     assert response.status_code == 200, response.text
     result = response.json()
@@ -114,19 +123,28 @@ async def test_edit_is_blocking_and_saves(
         and saved.sidecar["video"]["sourceVideo"] == clip["filename"]
     )
     assert saved.sidecar["requestId"] == request_id
-    [edit] = [
-        c for c in await video_calls(sandbox, "/videos/edits") if c["json"]["prompt"] == "make it sunset"
-    ]
+    [edit] = [c for c in await video_calls(sandbox, "/videos/edits") if c["json"]["prompt"] == prompt]
     assert edit["json"]["model"] == "grok-imagine-video" and edit["json"]["video"]["url"].startswith("<b64:")
     assert set(edit["json"]) == {"model", "prompt", "video"}
+    assert edit["upstream"] == ("progrok" if provider == "grok" else "xai")
     [row] = [r for r in await history_rows(client) if r["filename"] == result["filename"]]
     assert row["mediaType"] == "video"
 
 
+@pytest.mark.parametrize("provider", catalog.VIDEO_PROVIDERS)
 async def test_extend_adds_duration(
-    client: httpx.AsyncClient, sandbox: httpx.AsyncClient, clip: dict[str, Any], stack: RunningStack
+    provider: str,
+    client: httpx.AsyncClient,
+    sandbox: httpx.AsyncClient,
+    clip: dict[str, Any],
+    stack: RunningStack,
 ) -> None:
-    body = {"prompt": "camera pulls back", "videoUrl": clip["filename"], "duration": 2}
+    body = {
+        "prompt": unique("camera pulls back"),
+        "videoUrl": clip["filename"],
+        "duration": 2,
+        "provider": provider,
+    }
     response = await client.post("/api/video/extend", json=body)
     assert response.status_code == 200, response.text
     result = response.json()
