@@ -233,3 +233,21 @@ async def test_history_filter_and_inflight_kind(client: httpx.AsyncClient) -> No
     assert mine and mine[0]["status"] == "completed" and mine[0]["kind"] == "video"
     rows = await history_rows(client, requestId=body["requestId"])
     assert [r["filename"] for r in rows] == [done["filename"]]
+
+
+async def test_prompts_and_media_never_reach_the_logs(client: httpx.AsyncClient, stack: RunningStack) -> None:
+    prompt = unique("okapi-marimba-secret")
+    source = png_data_url(30, 30)
+    done = await generate_done(client, video_body(prompt=prompt, sourceImage=source))
+    edited = await client.post(
+        "/api/video/edit", json={"prompt": prompt + " edit", "videoUrl": done["filename"]}
+    )
+    assert edited.status_code == 200
+    marker = prompt.split()[-1]
+    payload = source.split(",", 1)[1][:40]
+    logs = stack.logs()
+    for part in ("gateway.log", "svc-video.log", "svc-library.log"):
+        assert marker not in logs[part] and "okapi-marimba" not in logs[part], part
+        assert payload not in logs[part] and "data:image" not in logs[part] and "data:video" not in logs[part]
+    # the job's own lines are there, so their silence about the prompt means something
+    assert done["requestId"] in logs["svc-video.log"] and "xai video call" in logs["svc-video.log"]
