@@ -53,6 +53,7 @@ BAD_BODIES = [
     ),
     ({"referenceImages": "not-a-list"}, "REF_NOT_ARRAY"),
     ({"requestId": "bad id!"}, "INVALID_REQUEST_ID"),
+    ({"plannerModel": "gpt-5.4"}, "INVALID_PLANNER_MODEL"),
 ]
 # (first failing field, second failing field) -> the first one's code: the documented order
 ORDER = [

@@ -251,3 +251,26 @@ async def test_prompts_and_media_never_reach_the_logs(client: httpx.AsyncClient,
         assert payload not in logs[part] and "data:image" not in logs[part] and "data:video" not in logs[part]
     # the job's own lines are there, so their silence about the prompt means something
     assert done["requestId"] in logs["svc-video.log"] and "xai video call" in logs["svc-video.log"]
+
+
+async def test_planner_model_follows_the_shared_setting_and_the_override(
+    client: httpx.AsyncClient, sandbox: httpx.AsyncClient
+) -> None:
+    async def models_used(marker: str) -> set[str]:
+        calls = await video_calls(sandbox, "/chat/completions") + await video_calls(sandbox, "/responses")
+        return {c["json"]["model"] for c in calls if marker in str(c["json"])}
+
+    changed = await client.patch("/api/config/grok-planner", json={"model": "grok-4"})
+    assert changed.status_code == 200, changed.text
+    try:
+        prompt = unique("shared planner")
+        await generate_done(client, video_body(prompt=prompt))
+        assert await models_used(prompt) == {"grok-4"}
+    finally:
+        await client.patch("/api/config/grok-planner", json={"model": "grok-4.3"})
+    prompt = unique("override planner")
+    await generate_done(client, video_body(prompt=prompt, plannerModel="grok-4"))
+    assert await models_used(prompt) == {"grok-4"}
+    prompt = unique("default planner")
+    await generate_done(client, video_body(prompt=prompt))
+    assert await models_used(prompt) == {"grok-4.3"}
