@@ -147,13 +147,21 @@ async def test_reference_to_video_clamps_duration(
     client: httpx.AsyncClient, sandbox: httpx.AsyncClient, stack: RunningStack
 ) -> None:
     prompt = unique("two characters meet")
-    refs = [png_data_url(40, 40), png_data_url(48, 48), png_data_url(32, 32)]
-    done = await generate_done(
-        client, video_body(prompt=prompt, referenceImages=refs, duration=12, aspectRatio="1:1")
+    refs = [png_data_url(40, 40), png_data_url(48, 48)]
+    image = await client.post("/api/generate", json={"prompt": "a character sheet", "provider": "grok-api"})
+    assert image.status_code == 200, image.text
+    body = video_body(
+        prompt=prompt,
+        referenceImages=refs,
+        referenceFilenames=[image.json()["filename"]],
+        duration=12,
+        aspectRatio="1:1",
     )
+    done = await generate_done(client, body)
     assert done["video"]["mode"] == "reference-to-video" and done["video"]["duration"] == 10
     [submit] = await submits_of(sandbox, prompt)
     assert len(submit["json"]["reference_images"]) == 3 and "image" not in submit["json"]
+    assert [r["url"] for r in submit["json"]["reference_images"][:2]] == refs
     assert submit["json"]["duration"] == limits.VIDEO_R2V_MAX_DURATION
     saved = stored_video(stack, done["filename"])
     assert (

@@ -97,3 +97,18 @@ async def test_explicit_source_wins_over_the_last_frame(
     [submit] = await submits_of(sandbox, prompt)
     assert submit["json"]["image"]["url"] == f"<b64:{len(source)} chars>"  # the request log shrinks it
     assert child["videoContinuity"]["parentFilename"] == parent["filename"]
+
+
+async def test_continue_on_the_grok_lane(client: httpx.AsyncClient, sandbox: httpx.AsyncClient) -> None:
+    parent = await generate_done(client, video_body(prompt=unique("grok parent"), provider="grok"))
+    prompt = unique("grok child")
+    child = await generate_done(
+        client, video_body(prompt=prompt, provider="grok", continueFromVideo=parent["filename"])
+    )
+    assert [e["filename"] for e in child["videoContinuity"]["entries"]] == [
+        parent["filename"],
+        child["filename"],
+    ]
+    assert [e["role"] for e in child["videoContinuity"]["entries"]] == ["start", "current"]
+    [submit] = await submits_of(sandbox, prompt)
+    assert submit["upstream"] == "progrok" and "image" in submit["json"]

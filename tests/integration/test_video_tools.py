@@ -168,6 +168,29 @@ async def test_edit_of_an_inline_video(
 
 
 @pytest.mark.parametrize(
+    ("video_url", "sent"),
+    [
+        ("https://vidgen.example.com/clip.mp4", {"url": "https://vidgen.example.com/clip.mp4"}),
+        ("file_0123abcd", {"file_id": "file_0123abcd"}),
+    ],
+)
+async def test_edit_of_remote_and_file_id_videos(
+    video_url: str,
+    sent: dict[str, str],
+    client: httpx.AsyncClient,
+    sandbox: httpx.AsyncClient,
+    stack: RunningStack,
+) -> None:
+    prompt = unique("remote edit")
+    response = await client.post("/api/video/edit", json={"prompt": prompt, "videoUrl": video_url})
+    assert response.status_code == 200, response.text
+    assert response.json()["sourceUrl"] == video_url
+    [call] = [c for c in await video_calls(sandbox, "/videos/edits") if c["json"]["prompt"] == prompt]
+    assert call["json"]["video"] == sent
+    assert stored_video(stack, response.json()["filename"]).sidecar["video"]["sourceVideo"] is None
+
+
+@pytest.mark.parametrize(
     ("route", "fields", "code"),
     [
         ("edit", {"prompt": ""}, "PROMPT_REQUIRED"),
