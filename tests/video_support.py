@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from ima2_common import ffmpeg
-from tests.image_support import png_bytes, rid, sse_post
+from tests.image_support import png_bytes, rid, sse_post, wait_until
 from tests.sse import Frame
 from tests.stackctl import RunningStack
 
@@ -112,3 +112,13 @@ def png_data_url(width: int = 64, height: int = 36) -> str:
 
 def unique(prefix: str = "scene") -> str:
     return f"{prefix} {vid('m')}"
+
+
+async def terminal_job(client: httpx.AsyncClient, request_id: str) -> dict[str, Any]:
+    """The job's terminal snapshot from /api/inflight (listing the KV keys can lag: poll for it)."""
+
+    async def found() -> dict[str, Any] | None:
+        terminal = (await client.get("/api/inflight", params={"includeTerminal": "1"})).json()["terminalJobs"]
+        return next((j for j in terminal if j["requestId"] == request_id), None)
+
+    return await wait_until(found, timeout=10)

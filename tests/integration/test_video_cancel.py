@@ -14,7 +14,7 @@ import pytest
 
 from tests.image_support import EventWatch, files_of_request, history_rows, inflight_ids, sse_post, wait_until
 from tests.stackctl import RunningStack, start_stack
-from tests.video_support import add_fault, unique, video_body, video_calls
+from tests.video_support import add_fault, terminal_job, unique, video_body, video_calls
 
 
 async def _polls(sandbox: httpx.AsyncClient, xai_id: str) -> int:
@@ -132,8 +132,8 @@ async def test_killed_svc_video_ends_its_jobs(video_fault_stack: RunningStack) -
             assert last.data["status"] == 504
         ids = {async_body["requestId"], sse_body["requestId"]}
         assert not ids & await inflight_ids(client)
-        terminal = (await client.get("/api/inflight", params={"includeTerminal": "1"})).json()["terminalJobs"]
-        assert {j["errorCode"] for j in terminal if j["requestId"] in ids} == {"JOB_TRACKING_TIMEOUT"}
+        for request_id in ids:
+            assert (await terminal_job(client, request_id))["errorCode"] == "JOB_TRACKING_TIMEOUT"
 
         # `ima2 up` restarts it and video works again
         await wait_until(lambda: _is(client, ("up", True)), timeout=30)

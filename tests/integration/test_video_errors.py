@@ -21,6 +21,7 @@ from tests.video_support import (
     generate,
     png_data_url,
     sandbox_settings,
+    terminal_job,
     unique,
     video_body,
     video_calls,
@@ -157,8 +158,7 @@ async def test_upstream_video_failures(
     assert names[-1] == "error" and (error["code"], error["status"]) == (code, status), error
     assert error["requestId"] == body["requestId"] and error["error"]
     assert files_of_request(stack, body["requestId"]) == []
-    terminal = (await client.get("/api/inflight", params={"includeTerminal": "1"})).json()["terminalJobs"]
-    [job] = [j for j in terminal if j["requestId"] == body["requestId"]]
+    job = await terminal_job(client, body["requestId"])
     assert (job["errorCode"], job["httpStatus"], job["status"]) == (code, status, "error")
 
 

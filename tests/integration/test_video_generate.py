@@ -20,6 +20,7 @@ from tests.video_support import (
     sandbox_settings,
     stored_video,
     submits_of,
+    terminal_job,
     unique,
     video_body,
     video_calls,
@@ -236,9 +237,10 @@ async def test_storyboard_trims_the_lead_in(client: httpx.AsyncClient, stack: Ru
 async def test_history_filter_and_inflight_kind(client: httpx.AsyncClient) -> None:
     body = video_body(prompt=unique("inflight"))
     done = await generate_done(client, body)
-    terminal = (await client.get("/api/inflight", params={"kind": "video", "includeTerminal": "1"})).json()
-    mine = [j for j in terminal["terminalJobs"] if j["requestId"] == body["requestId"]]
-    assert mine and mine[0]["status"] == "completed" and mine[0]["kind"] == "video"
+    job = await terminal_job(client, body["requestId"])
+    assert job["status"] == "completed" and job["kind"] == "video"
+    listed = (await client.get("/api/inflight", params={"kind": "image", "includeTerminal": "1"})).json()
+    assert body["requestId"] not in {j["requestId"] for j in listed["terminalJobs"]}
     rows = await history_rows(client, requestId=body["requestId"])
     assert [r["filename"] for r in rows] == [done["filename"]]
 

@@ -16,7 +16,8 @@ from ima2_common.settings import Settings
 from ima2_proto.v1 import auth_pb2_grpc, library_pb2_grpc, video_pb2, video_pb2_grpc
 from ima2_video.credentials import AuthServiceCredentials
 from ima2_video.inputs import MediaReader
-from ima2_video.jobs import VideoDeps, VideoJobs
+from ima2_video.jobs import VideoJobs
+from ima2_video.jobs_common import VideoDeps
 from ima2_video.planner_model import PlannerModelSource
 from ima2_video.poller import PollPolicy, VideoPoller
 from ima2_video.servicer import VideoServicer
