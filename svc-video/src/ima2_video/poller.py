@@ -38,7 +38,7 @@ class PollPolicy:
 @dataclass
 class FinishedVideo:
     url: str
-    duration: float | None
+    duration: int | float | None  # seconds, as xAI reports them
     model: str
     usage: dict[str, Any] = field(default_factory=dict)
 
@@ -62,9 +62,7 @@ def _finished(body: dict[str, Any]) -> FinishedVideo:
     duration = video.get("duration")
     return FinishedVideo(
         url=url,
-        duration=float(duration)
-        if isinstance(duration, int | float) and not isinstance(duration, bool)
-        else None,
+        duration=duration if isinstance(duration, int | float) and not isinstance(duration, bool) else None,
         model=str(body.get("model") or ""),
         usage={"grok_cost_usd_ticks": int(ticks) if isinstance(ticks, int | float) else 0},
     )
