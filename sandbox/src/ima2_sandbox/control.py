@@ -36,7 +36,27 @@ UPSTREAMS = (
     "google-oauth",
     "billing",
 )
-MODES = ("error", "hang", "safety", "empty", "slow-stream", "drop")
+MODES = (
+    "error",
+    "hang",
+    "safety",
+    "empty",
+    "slow-stream",
+    "drop",
+    # xAI video jobs, taken on the submit (`path: "/videos/generations"`, edits, extensions):
+    "video-failed",  # the job ends `failed` with error.code = `reason` (default internal_error)
+    "video-expired",  # the job ends `expired`
+    "video-stalled",  # the job stays pending at one progress value
+    "video-not-mp4",  # the finished file is not an MP4 (served as video/mp4)
+    "video-too-large",  # the finished file declares a Content-Length of `videoOversizeBytes`
+)
+VIDEO_MODES = {
+    "video-failed": "failed",
+    "video-expired": "expired",
+    "video-stalled": "stalled",
+    "video-not-mp4": "not-mp4",
+    "video-too-large": "too-large",
+}
 MASKED_HEADERS = {"authorization", "x-goog-api-key", "api-key", "x-api-key", "cookie", "proxy-authorization"}
 MASKED_QUERY = {"key", "api_key", "access_token", "token"}
 B64_RE = re.compile(r"^[A-Za-z0-9+/=_.\-\r\n]+$")
