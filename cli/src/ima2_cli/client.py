@@ -43,7 +43,8 @@ EXIT_INTERRUPTED = 130
 CONFIG_KEYS = ("server", "accessToken")
 SECRET_CONFIG_KEYS = ("accessToken",)
 DEFAULT_TIMEOUT = 30.0
-PROBE_TIMEOUT = float(os.environ.get("IMA2_PROBE_TIMEOUT", "0.6"))
+PROBE_TIMEOUT = 0.6  # to connect: a candidate nobody listens on is skipped quickly
+PROBE_READ_TIMEOUT = 10.0  # health asks every service, so a busy server may take a moment
 AUTH_CODES = frozenset(
     {
         "APIKEY_DISABLED",
@@ -58,9 +59,13 @@ AUTH_CODES = frozenset(
     }
 )
 SAFETY_CODES = frozenset({"SAFETY_REFUSAL", "MODERATION_REFUSED", "GEMINI_API_SAFETY_BLOCKED"})
+ACCESS_CODES = frozenset({"ACCESS_TOKEN_REQUIRED", "LAN_TOKEN_REQUIRED", ""})
+ACCESS_GUIDANCE = "the server needs its access token: set IMA2_ACCESS_TOKEN or `ima2 config set accessToken -`"
+PROVIDER_AUTH_GUIDANCE = (
+    "sign in to the provider again or add its key (studio Settings); `ima2 providers` shows what is ready"
+)
 GUIDANCE = {
     EXIT_UNREACHABLE: "start the server with `ima2 up`, or point the CLI at one with --server or IMA2_SERVER",
-    EXIT_AUTH: "set IMA2_ACCESS_TOKEN or `ima2 config set accessToken -`; provider logins: `ima2 providers`",
     EXIT_SAFETY: "the provider refused the prompt; rephrase it",
     EXIT_TIMEOUT: "the job took too long; try again, or raise --timeout",
     EXIT_SERVER: "the server or an upstream failed; `ima2 doctor` checks the installation",
@@ -84,7 +89,7 @@ class CliError(Exception):
         self.exit_code = exit_code
         self.code = code
         self.status = status
-        self.guidance = guidance or GUIDANCE.get(exit_code, "")
+        self.guidance = guidance or guidance_for(exit_code, code)
         self.extra = extra or {}
 
     def to_json(self) -> dict[str, Any]:
@@ -94,6 +99,12 @@ class CliError(Exception):
             body["guidance"] = self.guidance
         body.update(self.extra)
         return body
+
+
+def guidance_for(exit_code: int, code: str) -> str:
+    if exit_code == EXIT_AUTH:
+        return ACCESS_GUIDANCE if code in ACCESS_CODES else PROVIDER_AUTH_GUIDANCE
+    return GUIDANCE.get(exit_code, "")
 
 
 def exit_code_for(status: int, code: str) -> int:
@@ -231,9 +242,15 @@ def discover_server(flag: str | None, settings: Settings, config: dict[str, Any]
 
 
 def probe(url: str, headers: dict[str, str], timeout: float = PROBE_TIMEOUT) -> str:
-    """`ok` (answered, any status but a redirect), `redirect`, or `unreachable`."""
+    """`ok` (answered, any status but a redirect), `redirect`, or `unreachable`. Only the connect
+    is short: a server that accepted the connection is given time to answer."""
     try:
-        response = httpx.get(f"{url}/api/health", headers=headers, timeout=timeout, follow_redirects=False)
+        response = httpx.get(
+            f"{url}/api/health",
+            headers=headers,
+            timeout=httpx.Timeout(PROBE_READ_TIMEOUT, connect=timeout),
+            follow_redirects=False,
+        )
     except httpx.HTTPError:
         return "unreachable"
     return "redirect" if response.is_redirect else "ok"

@@ -114,6 +114,14 @@ def run_job(
     try:
         with progress:
             return work(progress)
+    except CliError as err:
+        if err.code != "CLIENT_TIMEOUT" or not request_id:
+            raise
+        answer = cancel_on_server(api, request_id)
+        if answer and answer.get("active"):
+            err.message += f"; job {request_id} canceled on the server"
+        err.extra["requestId"] = request_id
+        raise
     except KeyboardInterrupt:
         progress.stop()
         answer = cancel_on_server(api, request_id)

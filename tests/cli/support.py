@@ -1,0 +1,105 @@
+"""Running `ima2` as a subprocess against the sandbox stack, and reading the server's state back."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+from tests.stackctl import RunningStack
+
+T = TypeVar("T")
+CLI = [sys.executable, "-m", "ima2_cli"]
+
+
+def cli_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IMA2_") and k != "NO_COLOR"}
+    env.update({"IMA2_HOME": str(home), "PYTHONUNBUFFERED": "1", **(extra or {})})
+    return env
+
+
+def ima2(
+    home: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    stdin: str = "",
+    cwd: Path | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
+    """`ima2 ARGS` with IMA2_HOME=home (the stack's home: the CLI finds it through server.json)."""
+    return subprocess.run(
+        [*CLI, *args],
+        env=cli_env(home, env),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+    )
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    assert result.returncode == 0, f"exit {result.returncode}\nstdout: {result.stdout}\nstderr: {result.stderr}"
+    return result
+
+
+def as_json(result: subprocess.CompletedProcess[str]) -> Any:
+    """The one JSON document a `--json` run printed."""
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    assert len(lines) == 1, f"expected one JSON line, got: {result.stdout!r} (stderr {result.stderr!r})"
+    return json.loads(lines[0])
+
+
+def assert_error(
+    result: subprocess.CompletedProcess[str], exit_code: int, code: str, status: int | None = None
+) -> dict[str, Any]:
+    """A `--json` failure: exit code, `{ok:false, error, code, status}` on stdout, code on stderr."""
+    assert result.returncode == exit_code, f"exit {result.returncode}: {result.stdout} {result.stderr}"
+    body = as_json(result)
+    assert body["ok"] is False and body["code"] == code and isinstance(body["error"], str) and body["error"]
+    assert "status" in body and (status is None or body["status"] == status)
+    assert f"ima2: {code}: " in result.stderr
+    assert "Traceback" not in result.stderr
+    return body
+
+
+def browser_id(home: Path) -> str:
+    return "cli-" + hashlib.sha1(str(home.resolve()).encode()).hexdigest()[:16]
+
+
+def api(stack: RunningStack, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    return httpx.request(method, f"{stack.url}{path}", timeout=30, **kwargs)
+
+
+def history(stack: RunningStack, headers: dict[str, str] | None = None, **params: Any) -> list[dict[str, Any]]:
+    response = api(stack, "GET", "/api/history", params={"limit": 500, **params}, headers=headers)
+    return response.json()["items"]
+
+
+def wait_for(predicate: Callable[[], T | None], timeout: float = 30.0, interval: float = 0.05) -> T:
+    """Poll a condition on real state (the server, a file) until it holds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        time.sleep(interval)
+
+
+def fault(stack: RunningStack, **spec: Any) -> None:
+    response = httpx.post(f"{stack.sandbox_url}/_sandbox/faults", json=spec, timeout=10)
+    assert response.status_code == 201, response.text
+
+
+def clear_faults(stack: RunningStack) -> None:
+    httpx.delete(f"{stack.sandbox_url}/_sandbox/faults", timeout=10)
