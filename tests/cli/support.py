@@ -47,7 +47,9 @@ def ima2(
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
-    assert result.returncode == 0, f"exit {result.returncode}\nstdout: {result.stdout}\nstderr: {result.stderr}"
+    assert result.returncode == 0, (
+        f"exit {result.returncode}\nstdout: {result.stdout}\nstderr: {result.stderr}"
+    )
     return result
 
 
@@ -79,7 +81,9 @@ def api(stack: RunningStack, method: str, path: str, **kwargs: Any) -> httpx.Res
     return httpx.request(method, f"{stack.url}{path}", timeout=30, **kwargs)
 
 
-def history(stack: RunningStack, headers: dict[str, str] | None = None, **params: Any) -> list[dict[str, Any]]:
+def history(
+    stack: RunningStack, headers: dict[str, str] | None = None, **params: Any
+) -> list[dict[str, Any]]:
     response = api(stack, "GET", "/api/history", params={"limit": 500, **params}, headers=headers)
     return response.json()["items"]
 
@@ -103,3 +107,52 @@ def fault(stack: RunningStack, **spec: Any) -> None:
 
 def clear_faults(stack: RunningStack) -> None:
     httpx.delete(f"{stack.sandbox_url}/_sandbox/faults", timeout=10)
+
+
+class TinyServer:
+    """A stand-in HTTP server on loopback that records what the CLI sends; `redirect=True` answers
+    every request with a 302 (a server the CLI must not follow)."""
+
+    def __init__(self, redirect: bool = False) -> None:
+        import http.server
+        import threading
+
+        seen: list[dict[str, Any]] = []
+        self.seen = seen
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length) if length else b""
+                seen.append(
+                    {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body}
+                )
+                if redirect:
+                    self.send_response(302)
+                    self.send_header("Location", "http://example.invalid/api/health")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                payload = json.dumps({"ok": True, "isFavorite": True, "version": "tiny"}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _answer
+
+            def log_message(self, *args: Any) -> None:
+                return None
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> TinyServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()

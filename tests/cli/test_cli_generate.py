@@ -76,7 +76,20 @@ def test_edit_with_a_mask(stack: RunningStack, tmp_path: Path) -> None:
     source = png(tmp_path / "in.png")
     mask = png(tmp_path / "mask.png", color=(0, 0, 0, 0))
     out = tmp_path / "edited.png"
-    result = ok(ima2(stack.home, "edit", str(source), "-p", "make it night", "--mask", str(mask), "-o", str(out), "--json"))
+    result = ok(
+        ima2(
+            stack.home,
+            "edit",
+            str(source),
+            "-p",
+            "make it night",
+            "--mask",
+            str(mask),
+            "-o",
+            str(out),
+            "--json",
+        )
+    )
     body = as_json(result)
     assert body["files"] == [str(out)] and out.is_file()
     [row] = history(stack, requestId=body["requestId"])
@@ -98,13 +111,39 @@ def test_multimode_saves_each_image(stack: RunningStack, tmp_path: Path) -> None
 
 def test_node_generate_child_and_show(stack: RunningStack, tmp_path: Path) -> None:
     session = ok(ima2(stack.home, "session", "create", "nodes")).stdout.strip()
-    root = as_json(ok(ima2(stack.home, "node", "generate", "-p", "root", "--session", session, "-o", str(tmp_path / "r.png"), "--json")))
+    root = as_json(
+        ok(
+            ima2(
+                stack.home,
+                "node",
+                "generate",
+                "-p",
+                "root",
+                "--session",
+                session,
+                "-o",
+                str(tmp_path / "r.png"),
+                "--json",
+            )
+        )
+    )
     assert root["nodeId"] and (tmp_path / "r.png").is_file()
     child = as_json(
         ok(
             ima2(
-                stack.home, "node", "generate", "-p", "add a hat", "--node", root["nodeId"],
-                "--session", session, "--no-stream", "-d", str(tmp_path), "--json",
+                stack.home,
+                "node",
+                "generate",
+                "-p",
+                "add a hat",
+                "--node",
+                root["nodeId"],
+                "--session",
+                session,
+                "--no-stream",
+                "-d",
+                str(tmp_path),
+                "--json",
             )
         )
     )

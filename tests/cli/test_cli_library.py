@@ -20,7 +20,9 @@ def generate(stack: RunningStack, prompt: str, tmp_path: Path, **extra: str) -> 
 
 def test_ls_table_json_session_filter_and_paging(stack: RunningStack, tmp_path: Path) -> None:
     session = ok(ima2(stack.home, "session", "create", "ls-filter")).stdout.strip()
-    made = [generate(stack, f"ls item {i}", tmp_path, session=session)["items"][0]["filename"] for i in range(3)]
+    made = [
+        generate(stack, f"ls item {i}", tmp_path, session=session)["items"][0]["filename"] for i in range(3)
+    ]
     table = ok(ima2(stack.home, "ls", "--session", session))
     assert all(name in table.stdout for name in made) and "ls item 1" in table.stdout
     page = as_json(ok(ima2(stack.home, "ls", "--session", session, "--limit", "2", "--json")))
@@ -29,8 +31,17 @@ def test_ls_table_json_session_filter_and_paging(stack: RunningStack, tmp_path: 
     rest = as_json(
         ok(
             ima2(
-                stack.home, "ls", "--session", session, "--limit", "2", "--json",
-                "--before", str(cursor["before"]), "--before-filename", cursor["beforeFilename"],
+                stack.home,
+                "ls",
+                "--session",
+                session,
+                "--limit",
+                "2",
+                "--json",
+                "--before",
+                str(cursor["before"]),
+                "--before-filename",
+                cursor["beforeFilename"],
             )
         )
     )
@@ -56,7 +67,9 @@ def test_rm_restore_and_permanent(stack: RunningStack, tmp_path: Path) -> None:
     removed = as_json(ok(ima2(stack.home, "history", "rm", name, "--json")))
     assert removed["ok"] is True and removed["trashId"]
     assert name not in [r["filename"] for r in history(stack)]
-    restored = as_json(ok(ima2(stack.home, "history", "restore", name, "--trash-id", removed["trashId"], "--json")))
+    restored = as_json(
+        ok(ima2(stack.home, "history", "restore", name, "--trash-id", removed["trashId"], "--json"))
+    )
     assert restored["item"]["filename"] == name and name in [r["filename"] for r in history(stack)]
     text = ok(ima2(stack.home, "history", "rm", "--permanent", name))
     assert f"deleted {name}" in text.stdout
@@ -72,7 +85,9 @@ def test_import_show_metadata(stack: RunningStack, tmp_path: Path) -> None:
     assert name.startswith("imported-") and name in [r["filename"] for r in history(stack)]
     generated = generate(stack, "with metadata", tmp_path)
     gname = generated["items"][0]["filename"]
-    shown = as_json(ok(ima2(stack.home, "show", gname, "--metadata", "-o", str(tmp_path / "copy.png"), "--json")))
+    shown = as_json(
+        ok(ima2(stack.home, "show", gname, "--metadata", "-o", str(tmp_path / "copy.png"), "--json"))
+    )
     assert shown["mime"] == "image/png" and shown["metadata"]["prompt"] == "with metadata"
     assert (tmp_path / "copy.png").read_bytes() == (stack.home / "generated" / gname).read_bytes()
     read = as_json(ok(ima2(stack.home, "metadata", generated["files"][0], "--json")))
@@ -86,12 +101,19 @@ def test_import_show_metadata(stack: RunningStack, tmp_path: Path) -> None:
 
 def test_annotate_set_get_rm(stack: RunningStack, tmp_path: Path) -> None:
     name = generate(stack, "annotate me", tmp_path)["items"][0]["filename"]
-    payload = '{"paths": [], "boxes": [{"x": 1, "y": 2, "w": 3, "h": 4}], "memos": [{"text": "fix the hand"}]}'
+    payload = (
+        '{"paths": [], "boxes": [{"x": 1, "y": 2, "w": 3, "h": 4}], "memos": [{"text": "fix the hand"}]}'
+    )
     ok(ima2(stack.home, "annotate", "set", name, "-", stdin=payload))
     headers = {"X-Ima2-Browser-Id": browser_id(stack.home)}
     stored = api(stack, "GET", f"/api/annotations/{name}", headers=headers).json()["annotations"]
     assert stored["memos"] == [{"text": "fix the hand"}] and len(stored["boxes"]) == 1
-    assert api(stack, "GET", f"/api/annotations/{name}", headers={"X-Ima2-Browser-Id": "b"}).json()["annotations"] is None
+    assert (
+        api(stack, "GET", f"/api/annotations/{name}", headers={"X-Ima2-Browser-Id": "b"}).json()[
+            "annotations"
+        ]
+        is None
+    )
     assert "memo: fix the hand" in ok(ima2(stack.home, "annotate", "get", name)).stdout
     assert as_json(ok(ima2(stack.home, "annotate", "get", name, "--json")))["annotations"] == stored
     ok(ima2(stack.home, "annotate", "rm", name))
@@ -107,7 +129,12 @@ def test_canvas_versions_save_and_update(stack: RunningStack, tmp_path: Path) ->
     saved = as_json(ok(ima2(stack.home, "canvas-versions", "save", str(edited), "--source", name, "--json")))
     canvas = saved["item"]["filename"]
     stored = stack.home / "generated" / canvas
-    assert canvas.startswith("canvas-") and Image.open(stored).convert("RGBA").getpixel((5, 5)) == (0, 255, 0, 255)
+    assert canvas.startswith("canvas-") and Image.open(stored).convert("RGBA").getpixel((5, 5)) == (
+        0,
+        255,
+        0,
+        255,
+    )
     assert canvas in [r["filename"] for r in history(stack)]
     Image.new("RGBA", (40, 40), (0, 0, 255, 255)).save(edited)
     updated = ok(ima2(stack.home, "canvas-versions", "update", canvas, str(edited)))

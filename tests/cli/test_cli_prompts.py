@@ -17,8 +17,20 @@ def test_prompt_lifecycle(stack: RunningStack, tmp_path: Path) -> None:
     folder = ok(ima2(stack.home, "prompt", "folder", "create", "Cabins")).stdout.strip()
     assert folder in [f["id"] for f in api(stack, "GET", "/api/prompts/folders").json()["folders"]]
     pid = ok(
-        ima2(stack.home, "prompt", "create", "a cozy cabin, golden hour", "--name", "cabin", "--tag", "warm",
-             "--tag", "wood", "--folder", folder)
+        ima2(
+            stack.home,
+            "prompt",
+            "create",
+            "a cozy cabin, golden hour",
+            "--name",
+            "cabin",
+            "--tag",
+            "warm",
+            "--tag",
+            "wood",
+            "--folder",
+            folder,
+        )
     ).stdout.strip()
     stored = server_prompt(stack, pid)
     assert stored["text"] == "a cozy cabin, golden hour" and stored["tags"] == ["warm", "wood"]
@@ -28,7 +40,10 @@ def test_prompt_lifecycle(stack: RunningStack, tmp_path: Path) -> None:
     assert "cabin" in ok(ima2(stack.home, "prompt", "ls", "--search", "cozy")).stdout
     assert "golden hour" in ok(ima2(stack.home, "prompt", "show", pid)).stdout
     ok(ima2(stack.home, "prompt", "edit", pid, "--text", "a cabin at dusk", "--name", "cabin v2"))
-    assert server_prompt(stack, pid)["text"] == "a cabin at dusk" and server_prompt(stack, pid)["name"] == "cabin v2"
+    assert (
+        server_prompt(stack, pid)["text"] == "a cabin at dusk"
+        and server_prompt(stack, pid)["name"] == "cabin v2"
+    )
     assert as_json(ok(ima2(stack.home, "prompt", "favorite", pid, "--json")))["isFavorite"] is True
     favs = as_json(ok(ima2(stack.home, "prompt", "ls", "--favorites", "--json")))
     assert pid in [p["id"] for p in favs["prompts"]]

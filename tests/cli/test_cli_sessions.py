@@ -44,7 +44,9 @@ def test_graph_load_save_and_conflict(stack: RunningStack, tmp_path: Path) -> No
     ]
     graph["edges"] = [{"id": "a-b", "source": "a", "target": "b", "data": {}}]
     graph_file.write_text(json.dumps(graph))
-    saved = as_json(ok(ima2(stack.home, "session", "graph", "save", sid, "--file", str(graph_file), "--json")))
+    saved = as_json(
+        ok(ima2(stack.home, "session", "graph", "save", sid, "--file", str(graph_file), "--json"))
+    )
     assert saved == {"ok": True, "nodes": 2, "edges": 1, "graphVersion": 1}
     stored = server_session(stack, sid)
     assert stored["graphVersion"] == 1 and sorted(n["id"] for n in stored["nodes"]) == ["a", "b"]
@@ -112,5 +114,8 @@ def test_style_sheet_extract(faults: RunningStack, tmp_path: Path) -> None:
     Image.new("RGB", (8, 8), (20, 20, 20)).save(ref)
     args = ("session", "style-sheet", "extract", sid, "-p", "moody noir, rain", "--ref", str(ref), "--json")
     body = as_json(ok(ima2(stack.home, *args)))
-    assert body["styleSheet"]["mood"] == "moody noir" and body["styleSheet"]["palette"] == ["ink", "rain grey"]
+    assert body["styleSheet"]["mood"] == "moody noir" and body["styleSheet"]["palette"] == [
+        "ink",
+        "rain grey",
+    ]
     assert api(stack, "GET", f"/api/sessions/{sid}/style-sheet").json()["styleSheet"] == body["styleSheet"]

@@ -25,9 +25,11 @@ from ima2_common.settings import Settings
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 
-def new_app(help_text: str) -> typer.Typer:
+def new_app(help_text: str, example: str) -> typer.Typer:
+    """A command group; `example` is shown under its help like every command's."""
     return typer.Typer(
         help=help_text,
+        epilog=f"Example: {example}",
         no_args_is_help=True,
         context_settings=CONTEXT,
         rich_markup_mode=None,

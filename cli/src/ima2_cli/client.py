@@ -60,7 +60,9 @@ AUTH_CODES = frozenset(
 )
 SAFETY_CODES = frozenset({"SAFETY_REFUSAL", "MODERATION_REFUSED", "GEMINI_API_SAFETY_BLOCKED"})
 ACCESS_CODES = frozenset({"ACCESS_TOKEN_REQUIRED", "LAN_TOKEN_REQUIRED", ""})
-ACCESS_GUIDANCE = "the server needs its access token: set IMA2_ACCESS_TOKEN or `ima2 config set accessToken -`"
+ACCESS_GUIDANCE = (
+    "the server needs its access token: set IMA2_ACCESS_TOKEN or `ima2 config set accessToken -`"
+)
 PROVIDER_AUTH_GUIDANCE = (
     "sign in to the provider again or add its key (studio Settings); `ima2 providers` shows what is ready"
 )

@@ -8,7 +8,6 @@ import sys
 from enum import StrEnum
 from typing import Annotated
 
-import click
 import typer
 from typer import _completion_shared
 
@@ -196,10 +195,7 @@ for module in (system, generate, video, library, sessions, prompts, inflight):
 
 
 def main(argv: list[str] | None = None) -> None:
-    try:
-        app(args=argv, prog_name="ima2", standalone_mode=True)
-    except click.exceptions.Exit as done:  # pragma: no cover - standalone_mode handles it
-        sys.exit(done.exit_code)
+    app(args=argv, prog_name="ima2")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,9 @@ from ima2_cli.app import Runtime, command, new_app, usage
 from ima2_cli.client import segment
 from ima2_cli.jobs import data_url_of, follow_sse, new_request_id, public_item, run_job, save_items
 
-node_app = new_app("Node-mode generation: children of a node, and a node's stored metadata.")
+node_app = new_app(
+    "Node-mode generation: children of a node, and a node's stored metadata.", "ima2 node show n_abc123"
+)
 
 GEN_TIMEOUT = 180.0
 

@@ -11,7 +11,7 @@ from ima2_cli import client
 from ima2_cli.app import Runtime, command, new_app
 from ima2_cli.client import segment
 
-inflight_app = new_app("Generation jobs that are running now.")
+inflight_app = new_app("Generation jobs that are running now.", "ima2 inflight ls")
 
 
 def register(app: typer.Typer) -> None:

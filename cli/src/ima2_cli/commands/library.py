@@ -17,9 +17,14 @@ from ima2_cli.app import Runtime, command, new_app, usage
 from ima2_cli.client import ApiClient, CliError, segment
 from ima2_cli.jobs import read_image
 
-history_app = new_app("Delete, restore, favourite and import gallery items.")
-annotate_app = new_app("Your canvas annotations (paths, boxes, memos) of a gallery item.")
-canvas_app = new_app("Canvas versions: edited copies of a gallery image.")
+history_app = new_app("Delete, restore, favourite and import gallery items.", "ima2 history import ./cat.png")
+annotate_app = new_app(
+    "Your canvas annotations (paths, boxes, memos) of a gallery item.", "ima2 annotate get NAME.png"
+)
+canvas_app = new_app(
+    "Canvas versions: edited copies of a gallery image.",
+    "ima2 canvas-versions save edited.png --source NAME.png",
+)
 
 Name = Annotated[str, typer.Argument(help="Gallery file name (as `ima2 ls` shows it)")]
 

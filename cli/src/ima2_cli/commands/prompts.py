@@ -16,8 +16,8 @@ from ima2_cli import client
 from ima2_cli.app import Runtime, command, new_app, usage
 from ima2_cli.client import segment
 
-prompt_app = new_app("Saved prompts and their folders.")
-folder_app = new_app("Prompt folders.")
+prompt_app = new_app("Saved prompts and their folders.", "ima2 prompt ls --favorites")
+folder_app = new_app("Prompt folders.", "ima2 prompt folder create Posters")
 
 PromptId = Annotated[str, typer.Argument(help="Prompt id, as `ima2 prompt ls` shows it")]
 FolderId = Annotated[str, typer.Argument(help="Folder id, as `ima2 prompt folder ls` shows it")]

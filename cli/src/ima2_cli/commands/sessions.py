@@ -15,9 +15,12 @@ from ima2_cli.app import Runtime, command, new_app, usage
 from ima2_cli.client import CliError, segment
 from ima2_cli.jobs import data_url_of, new_request_id
 
-session_app = new_app("Node-graph sessions.")
-graph_app = new_app("A session's node graph: load it to a file, save it back.")
-sheet_app = new_app("A session's style sheet.")
+session_app = new_app("Node-graph sessions.", "ima2 session ls")
+graph_app = new_app(
+    "A session's node graph: load it to a file, save it back.",
+    "ima2 session graph load s_01J... -o graph.json",
+)
+sheet_app = new_app("A session's style sheet.", "ima2 session style-sheet get s_01J...")
 
 SessionId = Annotated[str, typer.Argument(help="Session id (s_…), as `ima2 session ls` shows it")]
 

@@ -17,9 +17,9 @@ from ima2_cli import client
 from ima2_cli.app import Runtime, command, new_app
 from ima2_cli.client import CliError
 
-oauth_app = new_app("The Codex/ChatGPT OAuth proxy.")
-grok_app = new_app("The bundled Grok (progrok) proxy.")
-storage_app = new_app("The generated-images folder on the server.")
+oauth_app = new_app("The Codex/ChatGPT OAuth proxy.", "ima2 oauth status")
+grok_app = new_app("The bundled Grok (progrok) proxy.", "ima2 grok status")
+storage_app = new_app("The generated-images folder on the server.", "ima2 storage status")
 
 
 def register(app: typer.Typer) -> None:

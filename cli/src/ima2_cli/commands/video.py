@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -21,7 +20,7 @@ BLOCKING_TIMEOUT = 1800.0
 class DefaultToGenerate(TyperGroup):
     """`ima2 video "a prompt"` means `ima2 video generate "a prompt"`."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
         if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
             args = ["generate", *args]
         return super().parse_args(ctx, args)
