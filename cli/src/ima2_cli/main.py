@@ -6,7 +6,7 @@ import asyncio
 import os
 import sys
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from typer import _completion_shared
@@ -14,7 +14,6 @@ from typer import _completion_shared
 from ima2_cli import access_token, client
 from ima2_cli.app import CONTEXT, GLOBALS, JsonOpt, QuietOpt, ServerOpt, TimeoutOpt, run, runtime_for
 from ima2_cli.commands import generate, inflight, library, prompts, sessions, system, video
-from ima2_cli.launcher.stack import LaunchError, Stack, UpOptions, existing_server, run_until_signal
 from ima2_common import limits
 from ima2_common.settings import Settings
 
@@ -45,7 +44,7 @@ def root(
 # --- up / serve -----------------------------------------------------------------------------------
 
 
-def _print_ready(stack: Stack) -> None:
+def _print_ready(stack: Any) -> None:
     info = stack.server_info()
     mode = " (sandbox mode: providers answer from local emulators)" if stack.options.sandbox else ""
     note = ""
@@ -69,6 +68,9 @@ def _print_ready(stack: Stack) -> None:
 
 
 def _up(host: str | None, port: int | None, sandbox: bool) -> int:
+    # imported here: the launcher pulls in gRPC and the process tooling, which no client command needs
+    from ima2_cli.launcher.stack import LaunchError, Stack, UpOptions, existing_server, run_until_signal
+
     settings = Settings()
     running = existing_server(settings.server_file)
     if running:
