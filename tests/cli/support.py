@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+import pty
+import re
+import select
+import struct
 import subprocess
 import sys
+import termios
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +25,7 @@ from tests.stackctl import RunningStack
 
 T = TypeVar("T")
 CLI = [sys.executable, "-m", "ima2_cli"]
+COLOR_SGR = re.compile(r"\x1b\[(?:[0-9]+;)*(?:3[0-7]|9[0-7]|38;[0-9;]+)m")  # a colour, not bold/dim
 
 
 def cli_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -156,3 +164,35 @@ class TinyServer:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def run_in_pty(argv: list[str], env: dict[str, str], timeout: float = 90) -> tuple[int, str]:
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
+    os.close(slave)
+    chunks: list[bytes] = []
+    timer = threading.Timer(timeout, proc.kill)
+    timer.start()
+    try:
+        while True:
+            ready, _, _ = select.select([master], [], [], timeout)
+            if not ready:
+                break
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+    finally:
+        timer.cancel()
+        os.close(master)
+    return proc.wait(), b"".join(chunks).decode("utf-8", "replace")
+
+
+def terminal_env(stack: RunningStack, **extra: str) -> dict[str, str]:
+    env = cli_env(stack.home, {"TERM": "xterm-256color", **extra})
+    env.pop("COLUMNS", None)
+    return env

@@ -3,25 +3,26 @@ drawn on a real terminal (a pty), with colour only there and never with NO_COLOR
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-import pty
-import re
-import select
 import signal
-import struct
 import subprocess
-import termios
-import threading
 from pathlib import Path
 from typing import Any
 
-from tests.cli.support import CLI, api, as_json, cli_env, fault, ima2, ok, wait_for
+from tests.cli.support import (
+    CLI,
+    COLOR_SGR,
+    api,
+    as_json,
+    cli_env,
+    fault,
+    ima2,
+    ok,
+    run_in_pty,
+    terminal_env,
+    wait_for,
+)
 from tests.stackctl import RunningStack
-
-COLOR_SGR = re.compile(r"\x1b\[(?:[0-9]+;)*(?:3[0-7]|9[0-7]|38;[0-9;]+)m")
-
 
 # Jobs held by a hanging Gemini upstream (the stack times OpenAI calls out at 10 s; Gemini at 120 s).
 
@@ -121,38 +122,6 @@ def test_ctrl_c_cancels_a_streaming_multimode_on_the_server(faults: RunningStack
 
 
 # --- a real terminal ----------------------------------------------------------------------------
-
-
-def run_in_pty(argv: list[str], env: dict[str, str], timeout: float = 90) -> tuple[int, str]:
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
-    os.close(slave)
-    chunks: list[bytes] = []
-    timer = threading.Timer(timeout, proc.kill)
-    timer.start()
-    try:
-        while True:
-            ready, _, _ = select.select([master], [], [], timeout)
-            if not ready:
-                break
-            try:
-                data = os.read(master, 65536)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            if not data:
-                break
-            chunks.append(data)
-    finally:
-        timer.cancel()
-        os.close(master)
-    return proc.wait(), b"".join(chunks).decode("utf-8", "replace")
-
-
-def terminal_env(stack: RunningStack, **extra: str) -> dict[str, str]:
-    env = cli_env(stack.home, {"TERM": "xterm-256color", **extra})
-    env.pop("COLUMNS", None)
-    return env
 
 
 def test_progress_is_drawn_live_on_a_terminal(faults: RunningStack, tmp_path: Path) -> None:

@@ -21,7 +21,9 @@ from tests.stackctl import RunningStack
 
 def test_exit_0_1_2(stack: RunningStack, tmp_path: Path) -> None:
     assert ok(ima2(stack.home, "ping", "--json")).returncode == 0
-    assert ima2(tmp_path, "config", "get", "server").returncode == 1  # nothing set
+    assert_error(ima2(tmp_path, "config", "get", "server", "--json"), 1, "NOT_SET")  # nothing set
+    ok(ima2(tmp_path, "config", "set", "server", "http://127.0.0.1:5"))
+    assert as_json(ok(ima2(tmp_path, "config", "get", "server", "--json")))["value"] == "http://127.0.0.1:5"
     for argv in (["ls", "--bogus"], ["no-such-command"], ["gen", "-n", "99", "x"], ["session", "rename"]):
         result = ima2(stack.home, *argv)
         assert result.returncode == 2, (argv, result.stderr)

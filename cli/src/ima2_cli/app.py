@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
+import sys
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -179,6 +181,11 @@ def run(rt: Runtime, body: Callable[[], int | None]) -> int:
     except KeyboardInterrupt:
         rt.out.fail(CliError("interrupted", client.EXIT_INTERRUPTED, "INTERRUPTED"))
         return client.EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # the reader went away (`ima2 ls | head -1`): stop quietly, as other Unix tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return client.EXIT_OK
     except OSError as exc:
         rt.out.fail(
             CliError(

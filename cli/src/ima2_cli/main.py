@@ -134,15 +134,16 @@ def config(
     value: Annotated[
         str | None, typer.Argument(help="The value; '-' or nothing reads a line from stdin")
     ] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """The CLI's own settings (server, accessToken) in IMA2_HOME/cli.json (mode 0600)."""
-    rt = runtime_for(None, False, False, None)
+    rt = runtime_for(None, as_json, False, None)
 
     def body() -> int:
         settings = Settings()
         path = settings.cli_config_file
         if action is ConfigAction.path:
-            print(path)
+            rt.out.emit({"ok": True, "path": str(path)}, lambda: print(path))
             return client.EXIT_OK
         if key not in client.CONFIG_KEYS:
             raise client.CliError(
@@ -152,8 +153,9 @@ def config(
         if action is ConfigAction.get:
             found = saved.get(key)
             if found is None:
-                return client.EXIT_ERROR
-            print(client.mask(found) if key in client.SECRET_CONFIG_KEYS else found)
+                raise client.CliError(f"{key} is not set", client.EXIT_ERROR, "NOT_SET")
+            shown = client.mask(found) if key in client.SECRET_CONFIG_KEYS else found
+            rt.out.emit({"ok": True, "key": key, "value": shown}, lambda: print(shown))
             return client.EXIT_OK
         if action is ConfigAction.unset:
             saved.pop(key, None)
@@ -165,6 +167,7 @@ def config(
                 given = client.check_url(given, "server")
             saved[key] = given
         client.save_config(path, saved)
+        rt.out.emit({"ok": True, "key": key, "set": action is ConfigAction.set}, lambda: None)
         return client.EXIT_OK
 
     raise typer.Exit(run(rt, body))
