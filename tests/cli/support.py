@@ -119,9 +119,10 @@ def clear_faults(stack: RunningStack) -> None:
 
 class TinyServer:
     """A stand-in HTTP server on loopback that records what the CLI sends; `redirect=True` answers
-    every request with a 302 (a server the CLI must not follow)."""
+    every request with a 302 (a server the CLI must not follow); `drop=True` answers the health
+    probe, then closes every other connection without a response."""
 
-    def __init__(self, redirect: bool = False) -> None:
+    def __init__(self, redirect: bool = False, drop: bool = False) -> None:
         import http.server
         import threading
 
@@ -135,6 +136,9 @@ class TinyServer:
                 seen.append(
                     {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body}
                 )
+                if drop and self.path != "/api/health":
+                    self.close_connection = True  # no answer at all: the connection just closes
+                    return
                 if redirect:
                     self.send_response(302)
                     self.send_header("Location", "http://example.invalid/api/health")

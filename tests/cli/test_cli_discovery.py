@@ -116,3 +116,9 @@ def test_json_everywhere_when_unreachable(tmp_path: Path) -> None:
             "status": None,
             "guidance": body["guidance"],
         }
+
+
+def test_a_dropped_connection_is_a_network_error(tmp_path: Path) -> None:
+    with TinyServer(drop=True) as tiny:
+        body = assert_error(ima2(tmp_path, "ls", "--server", tiny.url, "--json"), 6, "NETWORK_FAILED")
+        assert tiny.url in body["error"]

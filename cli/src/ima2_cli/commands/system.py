@@ -10,6 +10,7 @@ import sys
 import time
 import webbrowser
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import typer
 
@@ -143,10 +144,14 @@ def open_studio(
         bool, typer.Option("--print", help="Print the URL instead of opening a browser")
     ] = False,
 ) -> int:
-    """Open the studio in a browser (this machine's default browser)."""
+    """Open the studio in a browser (this machine's default browser).
+
+    For a server that needs its access token, the browser is handed `?token=` once (the studio
+    then keeps a session cookie); the URL printed never carries the token."""
     api = rt.api()
     url = f"{api.server}/"
-    opened = False if print_only else webbrowser.open(url)
+    browser_url = f"{url}?token={quote(api.token, safe='')}" if api.token else url
+    opened = False if print_only else webbrowser.open(browser_url)
     rt.out.emit({"ok": True, "url": url, "opened": opened}, lambda: rt.out.line(url))
     if not opened and not print_only:
         rt.out.note("no browser could be started; open the URL above yourself")
