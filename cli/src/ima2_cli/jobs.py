@@ -90,6 +90,8 @@ class JobProgress:
             self.update()
         elif event.event in ("planning", "submitted"):
             self.update(phase=event.event)
+        elif event.event == "done":
+            self.update(phase="done", fraction=1.0)
         elif event.event == "progress":
             value = data.get("progress")
             self.update(
