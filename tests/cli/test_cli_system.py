@@ -28,6 +28,10 @@ def test_exit_0_1_2(stack: RunningStack, tmp_path: Path) -> None:
         result = ima2(stack.home, *argv)
         assert result.returncode == 2, (argv, result.stderr)
         assert "Usage:" in result.stderr and "Traceback" not in result.stderr
+    usage = ima2(stack.home, "gen", "-n", "99", "x", "--json")
+    assert usage.returncode == 2 and "Usage:" in usage.stderr
+    assert as_json(usage) == {"ok": False, "error": as_json(usage)["error"], "code": "USAGE", "status": None}
+    assert "less than or equal to 8" in as_json(usage)["error"]
 
 
 def test_exit_4_auth(faults: RunningStack) -> None:

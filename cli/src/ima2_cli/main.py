@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from enum import StrEnum
@@ -199,8 +200,25 @@ for module in (system, generate, video, library, sessions, prompts, inflight):
     module.register(app)
 
 
+# click's usage error, as vendored by Typer (BadParameter is one)
+UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+
+
 def main(argv: list[str] | None = None) -> None:
-    app(args=argv, prog_name="ima2")
+    """Run `ima2`; a usage error is also one JSON document on stdout when --json was asked for."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        result = app(args=args, prog_name="ima2", standalone_mode=False)
+    except UsageError as err:
+        if "--json" in args:
+            body = {"ok": False, "error": err.format_message(), "code": "USAGE", "status": None}
+            print(json.dumps(body), flush=True)
+        err.show()
+        sys.exit(client.EXIT_USAGE)
+    except typer.Abort:
+        print("ima2: interrupted", file=sys.stderr)
+        sys.exit(client.EXIT_INTERRUPTED)
+    sys.exit(result if isinstance(result, int) else client.EXIT_OK)
 
 
 if __name__ == "__main__":
