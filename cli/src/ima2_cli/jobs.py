@@ -133,7 +133,6 @@ def run_job(
             client.EXIT_INTERRUPTED,
             "GENERATION_CANCELED",
             499,
-            guidance=" ",
             extra={"requestId": request_id},
         ) from None
 

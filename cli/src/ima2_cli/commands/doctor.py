@@ -15,6 +15,7 @@ from ima2_cli import client
 from ima2_cli.app import Runtime
 from ima2_cli.client import CliError
 from ima2_common.nats_server import find_nats_server
+from ima2_common.settings import Settings
 
 KEY_ENV = ("OPENAI_API_KEY", "XAI_API_KEY", "GEMINI_API_KEY", "VERTEX_SERVICE_ACCOUNT_JSON")
 
@@ -25,7 +26,7 @@ def check(name: str, status: str, detail: str, fix: str = "") -> dict[str, Any]:
 
 def _install() -> dict[str, Any]:
     version = sys.version_info
-    detail = f"ima2 {client.ApiClient('').version}, Python {platform.python_version()} ({sys.executable})"
+    detail = f"ima2 {Settings().version}, Python {platform.python_version()} ({sys.executable})"
     if version < (3, 11):
         return check("install", "fail", detail, "ima2 needs Python 3.11 or newer")
     return check("install", "ok", detail)
