@@ -24,6 +24,13 @@ class Migration:
     postgres: tuple[str, ...] = ()
 
 
+# The searchable text of a media row (SQLite): its prompt and user prompt from the metadata JSON.
+SQLITE_PROMPT = (
+    "CASE WHEN json_valid({row}.metadata) THEN"
+    " coalesce(json_extract({row}.metadata, '$.prompt'), '') || ' '"
+    " || coalesce(json_extract({row}.metadata, '$.userPrompt'), '') ELSE '' END"
+)
+
 SCHEMA_VERSION_DDL = (
     "CREATE TABLE IF NOT EXISTS schema_version ("
     " version INTEGER PRIMARY KEY,"
@@ -184,6 +191,42 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
             "CREATE TRIGGER media_count_trigger AFTER INSERT OR UPDATE OF status OR DELETE ON media "
             "FOR EACH ROW EXECUTE FUNCTION media_count_change()",
+        ),
+    ),
+    Migration(
+        4,
+        "full-text index over the prompts of media rows (history search, `q`)",
+        (),
+        # SQLite: an FTS5 table keyed by the media rowid, kept by triggers. The prompt is read
+        # from the metadata JSON; a row whose metadata is not valid JSON indexes as empty.
+        sqlite=(
+            "CREATE VIRTUAL TABLE media_fts USING fts5(prompt, tokenize = 'unicode61 remove_diacritics 2')",
+            f"INSERT INTO media_fts (rowid, prompt) SELECT rowid, {SQLITE_PROMPT.format(row='media')} FROM media",
+            "CREATE TRIGGER media_fts_insert AFTER INSERT ON media BEGIN "
+            f"INSERT INTO media_fts (rowid, prompt) VALUES (NEW.rowid, {SQLITE_PROMPT.format(row='NEW')}); END",
+            "CREATE TRIGGER media_fts_delete AFTER DELETE ON media BEGIN "
+            "DELETE FROM media_fts WHERE rowid = OLD.rowid; END",
+            "CREATE TRIGGER media_fts_update AFTER UPDATE OF metadata ON media BEGIN "
+            "DELETE FROM media_fts WHERE rowid = OLD.rowid; "
+            f"INSERT INTO media_fts (rowid, prompt) VALUES (NEW.rowid, {SQLITE_PROMPT.format(row='NEW')}); END",
+        ),
+        # PostgreSQL: an expression GIN index over a tsvector of the same text ('simple'
+        # configuration: no stemming, any language). The extractor is IMMUTABLE so it can be
+        # indexed, and answers '' for metadata that is not valid JSON instead of failing the write.
+        postgres=(
+            """
+            CREATE FUNCTION media_prompt_text(metadata TEXT) RETURNS TEXT
+            LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $body$
+            BEGIN
+                RETURN coalesce((metadata::jsonb) ->> 'prompt', '') || ' '
+                    || coalesce((metadata::jsonb) ->> 'userPrompt', '');
+            EXCEPTION WHEN others THEN
+                RETURN '';
+            END
+            $body$
+            """,
+            "CREATE INDEX media_prompt_fts_idx ON media USING GIN "
+            "(to_tsvector('simple'::regconfig, media_prompt_text(metadata))) WHERE status = 'ok'",
         ),
     ),
 )

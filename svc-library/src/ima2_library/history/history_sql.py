@@ -6,6 +6,7 @@ indexes of migration 1; the cursor is a row-value comparison, one index range in
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ima2_library.history.history_common import HistoryQuery
@@ -56,7 +57,32 @@ FAVORITE_REMOVE = "DELETE FROM favorites WHERE browser_id = ? AND filename = ?"
 ORDER = " ORDER BY m.created_at DESC, m.filename DESC"
 
 
-def filter_clause(query: HistoryQuery) -> tuple[str, str, list[Any]]:
+# Search terms: runs of letters and digits (any script); everything else separates terms, so no
+# user text ever reaches the full-text query syntax. At most this many terms are used.
+_TERM = re.compile(r"\w+", re.UNICODE)
+MAX_SEARCH_TERMS = 8
+
+
+def search_terms(text: str) -> list[str]:
+    return [term.lower() for term in _TERM.findall(text or "")][:MAX_SEARCH_TERMS]
+
+
+def search_clause(terms: list[str], dialect: str) -> tuple[str, str]:
+    """(WHERE fragment, parameter) matching rows whose prompt holds every term as a word prefix.
+
+    SQLite answers from the FTS5 table of migration 4, PostgreSQL from its GIN tsvector index."""
+    if dialect == "postgres":
+        tsquery = " & ".join(f"{term}:*" for term in terms)
+        return (
+            "to_tsvector('simple'::regconfig, media_prompt_text(m.metadata))"
+            " @@ to_tsquery('simple'::regconfig, ?)",
+            tsquery,
+        )
+    match = " ".join(f'"{term}"*' for term in terms)
+    return "m.rowid IN (SELECT rowid FROM media_fts WHERE media_fts MATCH ?)", match
+
+
+def filter_clause(query: HistoryQuery, dialect: str = "sqlite") -> tuple[str, str, list[Any]]:
     """(FROM+JOIN, WHERE, params) of the filters that `total` counts (everything but the cursor)."""
     source = "media m"
     params: list[Any] = []
@@ -73,19 +99,32 @@ def filter_clause(query: HistoryQuery) -> tuple[str, str, list[Any]]:
     if query.request_id:
         where.append("m.request_id = ?")
         params.append(query.request_id)
+    terms = search_terms(query.q)
+    if terms:
+        fragment, param = search_clause(terms, dialect)
+        where.append(fragment)
+        params.append(param)
     return source, " WHERE " + " AND ".join(where), params
 
 
 def is_unfiltered(query: HistoryQuery) -> bool:
-    return not (query.favorites_only or query.since is not None or query.session_id or query.request_id)
+    return not (
+        query.favorites_only
+        or query.since is not None
+        or query.session_id
+        or query.request_id
+        or search_terms(query.q)
+    )
 
 
-def list_statements(query: HistoryQuery, limit: int) -> tuple[tuple[str, list[Any]], tuple[str, list[Any]]]:
+def list_statements(
+    query: HistoryQuery, limit: int, dialect: str = "sqlite"
+) -> tuple[tuple[str, list[Any]], tuple[str, list[Any]]]:
     """(page SQL, params) fetching `limit + 1` rows, and (count SQL, params).
 
     The unfiltered total comes from the trigger-kept counter: O(1) at any size. Filtered totals
     count the matching rows through the filter's index."""
-    source, where, params = filter_clause(query)
+    source, where, params = filter_clause(query, dialect)
     count_sql = COUNT_VISIBLE if is_unfiltered(query) else f"SELECT COUNT(*) FROM {source}{where}"
     page_where, page_params = where, list(params)
     if query.before is not None:

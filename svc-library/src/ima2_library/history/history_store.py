@@ -135,7 +135,7 @@ class HistorySqlStore(HistoryStoreBase):
         limit = HistoryQuery.clamp_limit(query.limit)
         if query.favorites_only and not query.browser_id:
             return HistoryPage(items=[], total=0)
-        (page_sql, page_params), (count_sql, count_params) = q.list_statements(query, limit)
+        (page_sql, page_params), (count_sql, count_params) = q.list_statements(query, limit, self.db.dialect)
         async with self.db.snapshot() as tx:
             rows = await tx.fetchall(page_sql, page_params)
             total_row = await tx.fetchone(count_sql, count_params)
