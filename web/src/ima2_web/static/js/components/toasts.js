@@ -1,0 +1,24 @@
+import { html } from "../lib.js";
+import { t } from "../strings.js";
+import { toasts, dismiss } from "../stores/toasts.js";
+
+export function Toasts() {
+  return html`<div class="toasts" role="status" aria-live="polite" aria-label=${t("toast.region")}>
+    ${toasts.value.map(
+      (item) => html`<div class=${`toast ${item.kind}`} key=${item.id}>
+        <span>${item.message}</span>
+        ${item.action &&
+        html`<button
+          type="button"
+          onClick=${() => {
+            dismiss(item.id);
+            item.action.run();
+          }}
+        >
+          ${item.action.label}
+        </button>`}
+        <button type="button" class="icon" aria-label=${t("toast.dismiss")} onClick=${() => dismiss(item.id)}>×</button>
+      </div>`,
+    )}
+  </div>`;
+}
