@@ -3,7 +3,8 @@ import { html, useRef, useEffect, useState, formatDate } from "../lib.js";
 import { t, providerLabel } from "../strings.js";
 import { api } from "../api.js";
 import * as g from "../stores/gallery.js";
-import { toast } from "../stores/toasts.js";
+import { toast, modalOpen } from "../stores/toasts.js";
+import { Toasts } from "./toasts.js";
 import { applyMetadata } from "../stores/composer.js";
 import { editSource } from "../stores/edit.js";
 import { go } from "../stores/router.js";
@@ -42,9 +43,13 @@ export function Lightbox({ position, count, itemAt, indexAt, onMove, onClose }) 
   useEffect(() => {
     const el = dialog.current;
     if (!el.open) el.showModal();
+    modalOpen.value = true;
     const closed = () => onClose();
     el.addEventListener("close", closed);
-    return () => el.removeEventListener("close", closed);
+    return () => {
+      modalOpen.value = false;
+      el.removeEventListener("close", closed);
+    };
   }, []);
   useEffect(() => setConfirming(false), [position]);
   if (!item) return html`<dialog ref=${dialog} class="lightbox" aria-label=${t("lightbox.title")}><p>${t("status.loading")}</p></dialog>`;
@@ -165,5 +170,6 @@ export function Lightbox({ position, count, itemAt, indexAt, onMove, onClose }) 
         </div>
       </div>
     </div>
+    <${Toasts} inModal=${true} />
   </dialog>`;
 }

@@ -1,8 +1,10 @@
 import { html } from "../lib.js";
 import { t } from "../strings.js";
-import { toasts, dismiss } from "../stores/toasts.js";
+import { toasts, dismiss, modalOpen } from "../stores/toasts.js";
 
-export function Toasts() {
+/** `inModal`: the copy a modal dialog renders; the page's copy steps aside meanwhile. */
+export function Toasts({ inModal = false }) {
+  if (modalOpen.value !== inModal) return null;
   return html`<div class="toasts" role="status" aria-live="polite" aria-label=${t("toast.region")}>
     ${toasts.value.map(
       (item) => html`<div class=${`toast ${item.kind}`} key=${item.id}>

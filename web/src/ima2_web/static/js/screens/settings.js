@@ -35,7 +35,7 @@ function KeyRow({ provider, status }) {
     <h3 id=${`${id}-title`}>${t(`keys.${provider}`)}</h3>
     <p class="key-state" id=${`${id}-state`}>
       ${status.configured
-        ? html`<span class="badge ok">${t("keys.configured")}</span> <code>${status.maskedKey}</code> ${env ? t("keys.fromEnv") : t("keys.fromConfig")}`
+        ? html`<span class="badge ok">${t("keys.configured")}</span> <code>${status.maskedKey}</code> ${t(`keys.from.${status.source}`, {}, status.source)}`
         : html`<span class="badge">${t("keys.notSet")}</span>`}
     </p>
     ${env
@@ -48,11 +48,11 @@ function KeyRow({ provider, status }) {
           }}
         >
           <div class="field grow">
-            <label for=${id}>${status.configured ? t("keys.replace", { name: t(`keys.${provider}`) }) : t("keys.add", { name: t(`keys.${provider}`) })}</label>
+            <label for=${id}>${status.source === "config" ? t("keys.replace", { name: t(`keys.${provider}`) }) : t("keys.add", { name: t(`keys.${provider}`) })}</label>
             <input id=${id} type="password" autocomplete="off" spellcheck="false" value=${value} onInput=${(e) => setValue(e.currentTarget.value)} />
           </div>
           <button type="submit" disabled=${busy || !value.trim()}>${t("action.save")}</button>
-          ${status.configured &&
+          ${status.source === "config" &&
           html`<button type="button" disabled=${busy} aria-label=${t("keys.remove", { name: t(`keys.${provider}`) })} onClick=${() => run(() => api.removeKey(provider), t("keys.removed"))}>
             ${t("action.remove")}
           </button>`}
@@ -89,7 +89,7 @@ function VertexRow({ status, mode }) {
             e.currentTarget.value = "";
             if (file) upload(file);
           }} />
-          ${status.configured &&
+          ${status.source === "config" &&
           html`<button type="button" aria-label=${t("keys.remove", { name: t("keys.vertex") })} onClick=${() => api.removeVertex().then(s.loadKeys, setError)}>${t("action.remove")}</button>`}
         </div>`}
     <${SelectField}

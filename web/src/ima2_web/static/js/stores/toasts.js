@@ -2,6 +2,8 @@
 import { signal } from "../lib.js";
 
 export const toasts = signal([]);
+// A modal dialog makes the page behind it inert, so while one is open it shows the toasts itself.
+export const modalOpen = signal(false);
 let next = 1;
 
 export function dismiss(id) {
