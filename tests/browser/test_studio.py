@@ -17,7 +17,7 @@ from ui_flow import generate, job_card, open_studio, wait_done
 from tests.stackctl import RunningStack
 
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-from playwright.sync_api import expect  # noqa: E402
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -197,7 +197,9 @@ def test_edit_with_a_painted_mask(studio: Any, stack: RunningStack) -> None:
     expect(card.get_by_role("img", name=re.compile("^Result 1: "))).to_be_visible()
     rows = history(stack, q=prompt.split()[-1])["items"]
     assert len(rows) == 1 and (stack.home / "generated" / rows[0]["filename"]).is_file()
-    requests = httpx.get(f"{stack.sandbox_url}/_sandbox/requests", params={"upstream": "openai"}).json()["requests"]
+    requests = httpx.get(f"{stack.sandbox_url}/_sandbox/requests", params={"upstream": "openai"}).json()[
+        "requests"
+    ]
     assert requests, "the edit reached the OpenAI emulator"
 
 
@@ -225,7 +227,9 @@ def _import(stack: RunningStack, color: tuple[int, int, int]) -> dict[str, Any]:
     return reply.json()["item"]
 
 
-def test_gallery_search_lightbox_favourite_delete_undo_and_permanent(studio: Any, stack: RunningStack) -> None:
+def test_gallery_search_lightbox_favourite_delete_undo_and_permanent(
+    studio: Any, stack: RunningStack
+) -> None:
     marker = word()
     studio_prompts = [f"gallery {marker} number {n}" for n in range(3)]
     open_studio(studio, stack.url)
@@ -252,7 +256,9 @@ def test_gallery_search_lightbox_favourite_delete_undo_and_permanent(studio: Any
     expect(dialog.get_by_role("button", name="Unfavourite")).to_be_visible()
     browser_id = studio.evaluate("localStorage.getItem('ima2.browserId')")
     favs = httpx.get(
-        f"{stack.url}/api/history", params={"favoritesOnly": 1, "q": marker}, headers={"X-Ima2-Browser-Id": browser_id}
+        f"{stack.url}/api/history",
+        params={"favoritesOnly": 1, "q": marker},
+        headers={"X-Ima2-Browser-Id": browser_id},
     ).json()["items"]
     assert [i["prompt"] for i in favs] == [studio_prompts[2]]
 
@@ -338,8 +344,12 @@ def test_settings_keys_vertex_and_gemini_mode(studio: Any, stack: RunningStack) 
     expect(row.get_by_text("saved here")).to_have_count(0)
     assert httpx.get(f"{stack.url}/api/keys/status").json()["openai"]["source"] != "config"
 
-    account = {"type": "service_account", "project_id": "browser-proj", "client_email": "x@y.z",
-               "private_key": "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n"}
+    account = {
+        "type": "service_account",
+        "project_id": "browser-proj",
+        "client_email": "x@y.z",
+        "private_key": "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n",
+    }
     studio.get_by_label("Upload service-account JSON").set_input_files(
         [{"name": "sa.json", "mimeType": "application/json", "buffer": json.dumps(account).encode()}]
     )
@@ -370,11 +380,14 @@ def test_settings_status_planner_and_switch_account(studio: Any, stack: RunningS
         expect(studio.get_by_text("Waiting for you to finish signing in…")).to_be_visible()
         email = f"{word()}@example.com"
         httpx.post(
-            f"{stack.sandbox_url}/_sandbox/device/approve", json={"userCode": code.inner_text(), "email": email}
+            f"{stack.sandbox_url}/_sandbox/device/approve",
+            json={"userCode": code.inner_text(), "email": email},
         ).raise_for_status()
         expect(studio.get_by_text(f"Signed in as {email}.")).to_be_visible(timeout=20_000)
     finally:
-        httpx.put(f"{stack.sandbox_url}/_sandbox/settings", json={"deviceInterval": 5, "accessTokenTtl": 3600})
+        httpx.put(
+            f"{stack.sandbox_url}/_sandbox/settings", json={"deviceInterval": 5, "accessTokenTtl": 3600}
+        )
 
 
 # ---- Prompt library, theme ----------------------------------------------------------------------
@@ -402,7 +415,7 @@ def test_prompt_library_save_insert_favourite_export(studio: Any, stack: Running
     assert httpx.get(f"{stack.url}/api/prompts/{stored[0]['id']}").json()["prompt"]["isFavorite"] is True
     with studio.expect_download() as download:
         studio.get_by_role("button", name="Export").click()
-    exported = json.loads(open(download.value.path()).read())
+    exported = json.loads(download.value.path().read_text())
     assert text in json.dumps(exported)
     studio.get_by_role("button", name=f"Insert {name} into the composer").click()
     expect(studio.get_by_label("Prompt", exact=True)).to_have_value(text)
@@ -429,7 +442,9 @@ SCREENS = ["create", "edit", "multimode", "gallery", "prompts", "settings"]
 
 
 @pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
-def test_every_screen_passes_axe_and_is_photographed(chromium_browser: Any, stack: RunningStack, width: int) -> None:
+def test_every_screen_passes_axe_and_is_photographed(
+    chromium_browser: Any, stack: RunningStack, width: int
+) -> None:
     """axe-core: no serious or critical violation on any screen, in both themes at desktop width.
     Screenshots of every screen go to test-artifacts/browser/."""
     from ui_flow import check_axe, screenshot
@@ -445,10 +460,14 @@ def test_every_screen_passes_axe_and_is_photographed(chromium_browser: Any, stac
         for theme in themes:
             page.get_by_label("Theme").select_option(theme)
             for name in SCREENS:
-                page.get_by_role("navigation", name="Screens").get_by_role("link", name=name.capitalize()).click()
+                page.get_by_role("navigation", name="Screens").get_by_role(
+                    "link", name=name.capitalize()
+                ).click()
                 expect(page.locator("main h1").first).to_be_visible()
                 if name == "gallery":
-                    expect(page.get_by_label("Images, newest first").get_by_role("button").first).to_be_visible()
+                    expect(
+                        page.get_by_label("Images, newest first").get_by_role("button").first
+                    ).to_be_visible()
                 if name == "settings":
                     expect(page.get_by_role("heading", name="OpenAI", exact=True)).to_be_visible()
                 tag = f"{name}-{'desktop' if width > 400 else 'phone'}-{theme}"

@@ -32,7 +32,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-
 def chromium_path() -> str | None:
     """Path of the Debian chromium binary, or None when it is not installed."""
     path = Path(os.environ.get("IMA2_CHROMIUM", DEFAULT_CHROMIUM))
@@ -60,7 +59,11 @@ def watch_page_errors(page: Any) -> list[str]:
     return errors
 
 
-ARTIFACTS = Path(os.environ.get("IMA2_BROWSER_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"))
+ARTIFACTS = Path(
+    os.environ.get(
+        "IMA2_BROWSER_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+    )
+)
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
@@ -107,7 +110,9 @@ def check_axe(page: Any, name: str) -> list[dict[str, Any]]:
     bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / f"axe-{name}.json").write_text(json.dumps(results.response["violations"], indent=1))
-    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]} for v in bad]
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]} for v in bad
+    ]
 
 
 def screenshot(page: Any, name: str) -> Path:

@@ -78,6 +78,7 @@ const en = {
   "create.title": "Create",
   "create.placeholder": "Describe the image…",
   "create.shortcut": "Ctrl+Enter (⌘+Enter) generates. Paste or drop images to add references.",
+  "create.shortcutOnly": "Ctrl+Enter (⌘+Enter) starts it.",
   "create.generate": "Generate",
   "create.options": "Options",
   "create.results": "Results",
@@ -176,6 +177,7 @@ const en = {
 
   "gallery.title": "Gallery",
   "gallery.count": "{n} items",
+  "gallery.countOne": "1 item",
   "gallery.search": "Search prompts",
   "gallery.searchHint": "Words from the prompt",
   "gallery.groupBy": "Group by",

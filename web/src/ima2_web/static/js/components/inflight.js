@@ -16,7 +16,7 @@ function useNow() {
 export function InflightPanel() {
   const list = running.value;
   const now = useNow();
-  return html`<aside class="inflight" aria-labelledby="inflight-title">
+  return html`<aside class=${list.length ? "inflight" : "inflight idle"} aria-labelledby="inflight-title">
     <h2 id="inflight-title">${t("inflight.title")} <span class="count">${list.length}</span></h2>
     ${list.length === 0 && html`<p class="muted">${t("inflight.empty")}</p>`}
     <ul>

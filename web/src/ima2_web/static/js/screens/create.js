@@ -24,7 +24,7 @@ export async function generate(resultsEl) {
   await startJob("classic", api.generate, body);
 }
 
-export function Composer({ onSubmit, idPrefix = "create", label }) {
+export function Composer({ onSubmit, idPrefix = "create", label, hint }) {
   const area = useRef(null);
   return html`<div class="field prompt-field">
     <label for=${`${idPrefix}-prompt`}>${label || t("field.prompt")}</label>
@@ -43,6 +43,7 @@ export function Composer({ onSubmit, idPrefix = "create", label }) {
         }
       }}
       onPaste=${(e) => {
+        if (hint) return;
         const files = [...(e.clipboardData?.files || [])].filter((f) => f.type.startsWith("image/"));
         if (files.length) {
           e.preventDefault();
@@ -50,7 +51,7 @@ export function Composer({ onSubmit, idPrefix = "create", label }) {
         }
       }}
     ></textarea>
-    <p class="hint" id=${`${idPrefix}-prompt-hint`}>${t("create.shortcut")}</p>
+    <p class="hint" id=${`${idPrefix}-prompt-hint`}>${hint || t("create.shortcut")}</p>
   </div>`;
 }
 

@@ -179,7 +179,7 @@ export function EditScreen() {
           submit();
         }}
       >
-        <${Composer} onSubmit=${submit} idPrefix="edit" label=${t("edit.prompt")} />
+        <${Composer} onSubmit=${submit} idPrefix="edit" label=${t("edit.prompt")} hint=${t("create.shortcutOnly")} />
         <${ProviderModel} provider=${form.provider} model=${form.model} idPrefix="edit" refuse=${maskRefusal} />
         ${refusal && html`<p class="hint">${t("edit.providerNoMask")}</p>`}
         <button type="submit" class="primary">${t("edit.run")}</button>

@@ -29,7 +29,7 @@ function StorageNotice() {
 function Tile({ item, index, onOpen }) {
   const prompt = item.prompt || item.userPrompt || item.filename;
   return html`<button type="button" class="tile" aria-label=${t("gallery.open", { prompt: prompt.slice(0, 80) })} onClick=${() => onOpen(index)}>
-    <img src=${item.thumb || item.url} alt="" loading="lazy" decoding="async" />
+    <img src=${item.thumb || item.url} alt="" decoding="async" />
     ${item.isFavorite && html`<span class="fav-mark" aria-hidden="true">★</span>`}
     ${item.mediaType === "video" && html`<span class="video-mark" aria-hidden="true">▶</span>`}
   </button>`;
@@ -42,9 +42,8 @@ export function GalleryScreen() {
   const version = g.version.value;
   const mode = g.filters.groupBy.value;
 
-  useEffect(() => {
-    g.reload();
-  }, []);
+  // Start the first page during the first render, not after paint: first tiles come sooner.
+  useState(() => g.reload());
   useEffect(() => {
     const timer = setTimeout(() => {
       if (search !== g.filters.q.value) {
@@ -85,7 +84,7 @@ export function GalleryScreen() {
   return html`<div class="screen gallery">
     <div class="gallery-head">
       <h1>${t("gallery.title")}</h1>
-      <p class="muted" aria-live="polite">${g.loading.value && !g.items.length ? t("status.loading") : t("gallery.count", { n: count.toLocaleString() })}</p>
+      <p class="muted" aria-live="polite">${g.loading.value && !g.items.length ? t("status.loading") : count === 1 ? t("gallery.countOne") : t("gallery.count", { n: count.toLocaleString() })}</p>
     </div>
     <${StorageNotice} />
     <div class="gallery-tools" role="search">

@@ -90,6 +90,7 @@ export async function ensureLoaded(index) {
 export const hasMore = () => !exhausted;
 
 export function removeAt(index) {
+  regroup();
   const [gone] = items.splice(index, 1);
   total.value = Math.max(0, total.value - 1);
   bump();
@@ -97,6 +98,7 @@ export function removeAt(index) {
 }
 
 export function insertAt(index, item) {
+  regroup();
   items.splice(Math.min(index, items.length), 0, item);
   total.value += 1;
   bump();
@@ -115,35 +117,45 @@ async function loadSessionTitles() {
     const reply = await api.sessions();
     const map = {};
     for (const s of reply.sessions || []) map[s.id] = s.title;
+    regroup();
     sessionTitles.value = map;
   } catch {
     /* titles are a nicety; ids are shown without them */
   }
 }
 
-/** Groups of item indexes: [{key, label, indexes}] in display order. */
+// Grouping is kept incrementally: pages only append, so only the new items are placed (a label
+// is formatted once per group, never per item). Anything else (reload, delete, undo) starts over.
+let grouping = null;
+
+function dayKey(ms) {
+  const d = new Date(ms || 0);
+  return d.getFullYear() * 10000 + d.getMonth() * 100 + d.getDate();
+}
+
+/** Groups of item indexes: [{key, label, indexes}] in display order (a new array when changed). */
 export function groups(mode, dateLabel, sessionLabel) {
-  if (mode === "none") return [{ key: "all", label: null, start: 0, indexes: null }];
-  const order = [];
-  const byKey = new Map();
-  items.forEach((item, index) => {
-    let key;
-    let label;
-    if (mode === "session") {
-      key = item.sessionId || "";
-      label = sessionLabel(item.sessionId);
-    } else {
-      const d = new Date(item.createdAt || 0);
-      key = `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
-      label = dateLabel(d);
-    }
-    let group = byKey.get(key);
+  if (mode === "none") return [{ key: "all", label: null, indexes: null }];
+  if (!grouping || grouping.mode !== mode || grouping.items !== items || grouping.count > items.length || grouping.stale) {
+    grouping = { mode, items, count: 0, order: [], byKey: new Map(), stale: false };
+  }
+  for (let index = grouping.count; index < items.length; index += 1) {
+    const item = items[index];
+    const key = mode === "session" ? item.sessionId || "" : dayKey(item.createdAt);
+    let group = grouping.byKey.get(key);
     if (!group) {
+      const label = mode === "session" ? sessionLabel(item.sessionId) : dateLabel(new Date(item.createdAt || 0));
       group = { key, label, indexes: [] };
-      byKey.set(key, group);
-      order.push(group);
+      grouping.byKey.set(key, group);
+      grouping.order.push(group);
     }
     group.indexes.push(index);
-  });
-  return order;
+  }
+  grouping.count = items.length;
+  return [...grouping.order];
+}
+
+/** Forget the grouping (after an edit in the middle of `items`, or new session titles). */
+export function regroup() {
+  if (grouping) grouping.stale = true;
 }
