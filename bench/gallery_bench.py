@@ -11,6 +11,7 @@ way as history_bench.py), starts the sandbox stack on it, opens `/#/gallery` in 
   stays bounded however many items the history holds.
 
     uv run python bench/gallery_bench.py [--items 100000] [--frames 300] [--group date|session|none]
+        [--home DIR]   # seed DIR once and reuse it
 """
 
 from __future__ import annotations
@@ -121,12 +122,16 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--frames", type=int, default=300)
     parser.add_argument("--group", choices=["date", "session", "none"], default="date")
+    parser.add_argument(
+        "--home", type=Path, help="keep the seeded IMA2_HOME here and reuse it on the next run"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ima2-gallery-bench-") as tmp:
-        home = Path(tmp) / "home"
-        t0 = time.perf_counter()
-        seed(home, args.items)
-        print(f"seeded {args.items:,} items in {time.perf_counter() - t0:.1f} s")
+        home = args.home or Path(tmp) / "home"
+        if not (home / "generated").is_dir():
+            t0 = time.perf_counter()
+            seed(home, args.items)
+            print(f"seeded {args.items:,} items in {time.perf_counter() - t0:.1f} s")
         stack = start_stack(home)
         try:
             result = measure(stack.url, args.frames, args.group)

@@ -410,6 +410,18 @@ def test_prompt_library_save_insert_favourite_export(studio: Any, stack: Running
     studio.get_by_role("button", name="Add").click()
     expect(studio.get_by_role("button", name=f"folder {name}")).to_be_visible()
     studio.get_by_label("Search the library").fill(name)
+    studio.get_by_label(f"Folder of {name}").select_option(label=f"folder {name}")
+    expect(studio.get_by_text("Prompt moved.")).to_be_visible()
+    folder = next(
+        f
+        for f in httpx.get(f"{stack.url}/api/prompts/folders").json()["folders"]
+        if f["name"] == f"folder {name}"
+    )
+    assert (
+        httpx.get(f"{stack.url}/api/prompts/{stored[0]['id']}").json()["prompt"]["folderId"] == folder["id"]
+    )
+    studio.get_by_role("button", name=f"folder {name}").click()
+    expect(studio.get_by_role("heading", name=name)).to_be_visible()
     studio.get_by_role("button", name=f"Favourite {name}").click()
     expect(studio.get_by_role("button", name=f"Favourite {name}")).to_have_attribute("aria-pressed", "true")
     assert httpx.get(f"{stack.url}/api/prompts/{stored[0]['id']}").json()["prompt"]["isFavorite"] is True

@@ -172,6 +172,7 @@ export const api = {
   prompts: (query) => get("/api/prompts", query),
   createPrompt: (body) => post("/api/prompts", body),
   deletePrompt: (id) => del(`/api/prompts/${enc(id)}`),
+  updatePrompt: (id, body) => patch(`/api/prompts/${enc(id)}`, body),
   favoritePrompt: (id) => post(`/api/prompts/${enc(id)}/favorite`),
   createFolder: (name) => post("/api/prompts/folders", { name }),
   exportPrompts: () => get("/api/prompts/export"),

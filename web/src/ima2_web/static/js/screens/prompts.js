@@ -146,6 +146,13 @@ export function PromptsScreen() {
                 <button type="button" aria-pressed=${p.isFavorite ? "true" : "false"} aria-label=${t("prompts.favorite", { name: p.name })} onClick=${() => act(api.favoritePrompt(p.id))}>
                   ${p.isFavorite ? "★" : "☆"}
                 </button>
+                <select
+                  aria-label=${t("prompts.move", { name: p.name })}
+                  value=${p.folderId}
+                  onChange=${(e) => act(api.updatePrompt(p.id, { folderId: e.currentTarget.value }), t("prompts.moved"))}
+                >
+                  ${folders.map((f) => html`<option value=${f.id}>${f.id === "__root__" ? t("prompts.root") : f.name}</option>`)}
+                </select>
                 <button type="button" aria-label=${t("prompts.delete", { name: p.name })} onClick=${() => act(api.deletePrompt(p.id), t("prompts.deleted"))}>${t("action.delete")}</button>
               </div>
             </li>`,

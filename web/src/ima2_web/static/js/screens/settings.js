@@ -177,7 +177,9 @@ function QuotaCard({ name, result, provider }) {
       : html`
           ${result.account?.email && html`<p>${result.account.email}${result.account.plan ? ` · ${result.account.plan}` : ""}</p>`}
           ${result.authenticated === false && html`<p class="muted">${t("quota.signedOut")}</p>`}
-          ${result.error && html`<p class="muted">${typeof result.error === "string" ? result.error : result.error.message || ""}</p>`}
+          ${result.error &&
+          result.authenticated !== false &&
+          html`<p class="muted">${typeof result.error === "string" ? t(`quota.error.${result.error}`, {}, result.error) : result.error.message || ""}</p>`}
           ${(result.windows || []).map(
             (w) => html`<div class="quota-window">
               <label>${w.label}<progress max="100" value=${w.percent ?? 0} aria-label=${t("quota.used", { label: w.label })}></progress></label>

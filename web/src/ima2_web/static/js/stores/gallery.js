@@ -4,7 +4,7 @@
 import { api } from "../api.js";
 import { signal } from "../lib.js";
 
-const FIRST_PAGE = 200;
+const FIRST_PAGE = 60; // a screenful or two: the first tiles come sooner
 const NEXT_PAGE = 500;
 
 export const filters = {
