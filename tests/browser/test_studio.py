@@ -292,6 +292,8 @@ def test_gallery_search_lightbox_favourite_delete_undo_and_permanent(
 
 
 def test_gallery_import_group_and_storage_notice(studio: Any, stack: RunningStack) -> None:
+    _import(stack, (250, 200, 0))
+    _import(stack, (0, 120, 250))
     open_studio(studio, stack.url, "gallery")
     before = history(stack)["total"]
     expect(studio.get_by_role("note", name="Storage")).to_contain_text("generated")
@@ -304,6 +306,22 @@ def test_gallery_import_group_and_storage_notice(studio: Any, stack: RunningStac
     expect(studio.get_by_role("heading", level=2).filter(has_text=re.compile(r"\d{4}"))).not_to_have_count(0)
     studio.get_by_label("Group by").select_option("session")
     expect(studio.get_by_role("heading", name="Without a session")).to_be_visible()
+
+    # The grid is keyboard-driven: arrows move between tiles, Enter opens the lightbox there.
+    studio.get_by_label("Group by").select_option("none")
+    grid = studio.get_by_label("Images, newest first")
+    grid.get_by_role("button").first.focus()
+    studio.keyboard.press("ArrowRight")
+    expect(grid.locator("[data-pos='1'] button")).to_be_focused()
+    studio.keyboard.press("End")
+    last = history(stack)["total"] - 1
+    expect(grid.locator(f"[data-pos='{last}'] button")).to_be_focused()
+    studio.keyboard.press("Home")
+    expect(grid.locator("[data-pos='0'] button")).to_be_focused()
+    studio.keyboard.press("ArrowRight")
+    expect(grid.locator("[data-pos='1'] button")).to_be_focused()
+    studio.keyboard.press("Enter")
+    expect(studio.get_by_role("dialog").get_by_text(f"2 of {last + 1}")).to_be_visible()
 
 
 def test_drop_a_generated_png_to_recall_its_prompt(studio: Any, stack: RunningStack) -> None:

@@ -1,9 +1,9 @@
 // The UI toolkit in one place: Preact rendering, htm templates and signals (vendored, see
 // web/vendor.json). Every module imports from here, never from the vendor paths directly.
-import { h, render, Fragment } from "preact";
+import { h, render, Fragment, Component } from "preact";
 import htm from "htm";
 
-export { render, Fragment };
+export { render, Fragment, Component };
 export { useState, useEffect, useRef, useMemo, useCallback, useLayoutEffect } from "preact/hooks";
 export { signal, computed, effect, batch } from "@preact/signals";
 

@@ -9,10 +9,15 @@ const OVERSCAN = 600; // px above and below the viewport
 
 function layout(groupList, totalCount, loadedCount, cols, rowH) {
   const rows = [];
+  const tileRows = []; // the tile rows alone, for keyboard moves by display position
   let top = 0;
+  let pos = 0; // display position of the next cell
   const addTiles = (group, count) => {
     for (let from = 0; from < count; from += cols) {
-      rows.push({ kind: "tiles", group, from, count: Math.min(cols, count - from), top });
+      const row = { kind: "tiles", group, from, count: Math.min(cols, count - from), top, start: pos };
+      rows.push(row);
+      tileRows.push(row);
+      pos += row.count;
       top += rowH;
     }
   };
@@ -26,7 +31,18 @@ function layout(groupList, totalCount, loadedCount, cols, rowH) {
   const grouped = groupList.some((g) => g.indexes);
   const remaining = totalCount - loadedCount;
   if (grouped && remaining > 0) addTiles({ key: "more", indexes: null, offset: loadedCount }, remaining);
-  return { rows, height: top };
+  return { rows, tileRows, height: top, positions: pos };
+}
+
+function rowOfPosition(tileRows, pos) {
+  let lo = 0;
+  let hi = tileRows.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (tileRows[mid].start <= pos) lo = mid;
+    else hi = mid - 1;
+  }
+  return tileRows[lo];
 }
 
 function firstRowAt(rows, y) {
@@ -79,7 +95,7 @@ export function VirtualGrid({ groups, totalCount, loadedCount, renderTile, rende
   const cols = Math.max(2, Math.floor((inner + GAP) / (minTile + GAP)));
   const tile = Math.floor((inner - GAP * (cols - 1)) / cols);
   const rowH = tile + GAP;
-  const { rows, height } = useMemo(
+  const { rows, tileRows, height, positions } = useMemo(
     () => layout(groups, totalCount, loadedCount, cols, rowH),
     [groups, totalCount, loadedCount, cols, rowH, version],
   );
@@ -101,7 +117,9 @@ export function VirtualGrid({ groups, totalCount, loadedCount, renderTile, rende
       const index = row.group.indexes ? row.group.indexes[pos] : (row.group.offset || 0) + pos;
       const left = c * (tile + GAP);
       const style = `top:${row.top}px;left:${left}px;width:${tile}px;height:${tile}px`;
-      if (index < loadedCount) cells.push(html`<div class="vgrid-cell" key=${`i-${index}`} style=${style}>${renderTile(index, tile)}</div>`);
+      if (index < loadedCount) {
+        cells.push(html`<div class="vgrid-cell" key=${`i-${index}`} style=${style} data-pos=${row.start + c}>${renderTile(index, tile)}</div>`);
+      }
       else {
         need = Math.max(need, index);
         cells.push(html`<div class="vgrid-cell placeholder" key=${`p-${index}`} style=${style} aria-hidden="true">${renderPlaceholder?.()}</div>`);
@@ -114,7 +132,38 @@ export function VirtualGrid({ groups, totalCount, loadedCount, renderTile, rende
     if (need >= 0) onNeed(need);
   }, [need]);
 
-  return html`<div class="vgrid" ref=${scroller} tabindex="0" aria-label=${label}>
+  // Arrow keys, Page Up/Down, Home and End move between tiles; the grid scrolls to follow.
+  const focusPos = useRef(null);
+  useEffect(() => {
+    if (focusPos.current === null) return;
+    const cell = scroller.current.querySelector(`[data-pos="${focusPos.current}"] button`);
+    if (cell) {
+      cell.focus({ preventScroll: true });
+      focusPos.current = null;
+    }
+  });
+  const onKeyDown = (e) => {
+    const cell = e.target.closest?.("[data-pos]");
+    if (!cell || !tileRows.length) return;
+    const pos = Number(cell.dataset.pos);
+    const perPage = Math.max(1, Math.floor(viewport.height / rowH)) * cols;
+    const moves = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: cols, ArrowUp: -cols, PageDown: perPage, PageUp: -perPage };
+    let next;
+    if (e.key in moves) next = pos + moves[e.key];
+    else if (e.key === "Home") next = 0;
+    else if (e.key === "End") next = positions - 1;
+    else return;
+    e.preventDefault();
+    next = Math.max(0, Math.min(positions - 1, next));
+    const row = rowOfPosition(tileRows, next);
+    const el = scroller.current;
+    if (row.top < el.scrollTop) el.scrollTop = row.top;
+    else if (row.top + rowH > el.scrollTop + el.clientHeight) el.scrollTop = row.top + rowH - el.clientHeight;
+    focusPos.current = next;
+    setViewport({ top: el.scrollTop, height: el.clientHeight });
+  };
+
+  return html`<div class="vgrid" ref=${scroller} tabindex="0" aria-label=${label} onKeyDown=${onKeyDown}>
     <div class="vgrid-space" style=${`height:${height}px`}>${rendered}</div>
   </div>`;
 }

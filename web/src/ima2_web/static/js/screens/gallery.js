@@ -1,6 +1,6 @@
 // Gallery: the whole history, virtualised; search, favourites, grouping, lightbox, delete/undo,
 // import, storage status.
-import { html, useState, useEffect, useMemo, useRef } from "../lib.js";
+import { html, useState, useEffect, useMemo, useRef, Component } from "../lib.js";
 import { t } from "../strings.js";
 import { api } from "../api.js";
 import * as g from "../stores/gallery.js";
@@ -8,6 +8,8 @@ import { toast } from "../stores/toasts.js";
 import { VirtualGrid } from "../components/vgrid.js";
 import { Lightbox } from "../components/lightbox.js";
 import { SelectField, CheckField } from "../components/controls.js";
+
+const tileStamp = (item) => (item.isFavorite ? 1 : 0);
 
 function StorageNotice() {
   const [status, setStatus] = useState(null);
@@ -26,7 +28,18 @@ function StorageNotice() {
   </div>`;
 }
 
-function Tile({ item, index, onOpen }) {
+/** One tile; it re-renders only when its item changes (not on every scroll frame). */
+class Tile extends Component {
+  shouldComponentUpdate(next) {
+    return next.item !== this.props.item || next.index !== this.props.index || next.stamp !== this.props.stamp;
+  }
+
+  render() {
+    return html`<${TileView} ...${this.props} />`;
+  }
+}
+
+function TileView({ item, index, onOpen }) {
   const prompt = item.prompt || item.userPrompt || item.filename;
   return html`<button type="button" class="tile" aria-label=${t("gallery.open", { prompt: prompt.slice(0, 80) })} onClick=${() => onOpen(index)}>
     <img src=${item.thumb || item.url} alt="" decoding="async" />
@@ -67,6 +80,9 @@ export function GalleryScreen() {
   const order = useMemo(() => (mode === "none" ? null : groups.flatMap((x) => x.indexes)), [groups]);
   const indexAt = (pos) => (order ? order[pos] : pos);
   const openIndex = (index) => setOpen(order ? order.indexOf(index) : index);
+  const openIndexRef = useRef(null);
+  openIndexRef.current = openIndex;
+  const openStable = useMemo(() => (index) => openIndexRef.current(index), []);
 
   const importFiles = async (files) => {
     for (const file of files) {
@@ -125,7 +141,7 @@ export function GalleryScreen() {
       version=${version}
       totalCount=${count}
       loadedCount=${g.items.length}
-      renderTile=${(index) => html`<${Tile} item=${g.items[index]} index=${index} onOpen=${openIndex} />`}
+      renderTile=${(index) => html`<${Tile} item=${g.items[index]} index=${index} stamp=${tileStamp(g.items[index])} onOpen=${openStable} />`}
       onNeed=${(index) => g.ensureLoaded(index + 100)}
     />
     ${open !== null &&
