@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import uuid
 from typing import Any
@@ -514,5 +515,45 @@ def test_every_screen_passes_axe_and_is_photographed(
         if found := check_axe(page, tag):
             problems[tag] = found
         assert not problems, json.dumps(problems, indent=1)
+    finally:
+        context.close()
+
+
+def test_large_references_are_compressed_to_the_server_limit(studio: Any, stack: RunningStack) -> None:
+    limit = httpx.get(f"{stack.url}/api/capabilities").json()["limits"]["maxRefB64Bytes"]
+    noisy = Image.frombytes("RGB", (3000, 2400), os.urandom(3000 * 2400 * 3))
+    raw = io.BytesIO()
+    noisy.save(raw, "PNG")
+    assert len(raw.getvalue()) * 4 / 3 > limit  # too big to send as it is
+    open_studio(studio, stack.url)
+    studio.get_by_label("Choose reference images").set_input_files(
+        [{"name": "noise.png", "mimeType": "image/png", "buffer": raw.getvalue()}]
+    )
+    ref = studio.get_by_role("img", name="Reference 1: noise.png")
+    expect(ref).to_be_visible()
+    size = ref.evaluate(
+        "img => ({b64: img.src.length - img.src.indexOf(',') - 1, w: img.naturalWidth, h: img.naturalHeight})"
+    )
+    assert size["b64"] <= limit and max(size["w"], size["h"]) <= 2048, size
+    card = generate(studio, f"a reference that had to shrink {word()}")
+    assert wait_done(card) == "done", card.inner_text()
+
+
+def test_on_a_phone_generate_shows_where_the_result_appears(
+    chromium_browser: Any, stack: RunningStack
+) -> None:
+    context = chromium_browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    try:
+        open_studio(page, stack.url)
+        results = page.get_by_role("heading", name="Results")
+        page.get_by_text("Options", exact=True).click()  # the options push the results below the fold
+        expect(page.get_by_label("Storyboard keyframes")).to_be_visible()
+        expect(results).not_to_be_in_viewport()
+        page.get_by_label("Prompt", exact=True).fill(f"a phone-sized request {word()}")
+        page.get_by_role("button", name="Generate", exact=True).click()
+        expect(results).to_be_in_viewport()
     finally:
         context.close()
