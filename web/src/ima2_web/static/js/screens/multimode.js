@@ -9,6 +9,7 @@ import { toast } from "../stores/toasts.js";
 import { GenerationOptions } from "../components/options.js";
 import { SelectField, ErrorNote } from "../components/controls.js";
 import { Composer } from "./create.js";
+import { References } from "../components/refs.js";
 
 const slots = signal(4);
 
@@ -69,6 +70,7 @@ export function MultimodeScreen() {
           onChange=${(v) => (slots.value = Number(v))}
         />
         <button type="submit" class="primary">${t("multimode.run")}</button>
+        <${References} />
         <details class="options-box">
           <summary>${t("create.options")}</summary>
           <${GenerationOptions} idPrefix="mm" withCount=${false} />
