@@ -7,7 +7,6 @@ import { form } from "../stores/composer.js";
 import { features, providerList } from "../stores/status.js";
 import { editSource } from "../stores/edit.js";
 import { jobs, startJob } from "../stores/jobs.js";
-import { toast } from "../stores/toasts.js";
 import { ProviderModel, ErrorNote } from "../components/controls.js";
 import { JobCard } from "../components/jobcard.js";
 import { Composer } from "./create.js";

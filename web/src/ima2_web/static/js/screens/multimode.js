@@ -1,9 +1,8 @@
 // Multimode: one prompt, 1–8 images of a sequence filling their slots live.
-import { html } from "../lib.js";
+import { html, signal } from "../lib.js";
 import { t } from "../strings.js";
 import { api } from "../api.js";
-import { form, refs, generationBody } from "../stores/composer.js";
-import { signal } from "../lib.js";
+import { refs, generationBody } from "../stores/composer.js";
 import { jobs, startJob, cancelJob } from "../stores/jobs.js";
 import { toast } from "../stores/toasts.js";
 import { GenerationOptions } from "../components/options.js";
