@@ -383,6 +383,7 @@ def test_settings_keys_vertex_and_gemini_mode(studio: Any, stack: RunningStack) 
 
 def test_settings_status_planner_and_switch_account(studio: Any, stack: RunningStack) -> None:
     httpx.put(f"{stack.sandbox_url}/_sandbox/settings", json={"deviceInterval": 1})
+    planner_before = httpx.get(f"{stack.url}/api/config/grok-planner").json()["model"]
     try:
         open_studio(studio, stack.url, "settings")
         expect(studio.get_by_role("definition").filter(has_text="Ready").first).to_be_visible()
@@ -404,6 +405,7 @@ def test_settings_status_planner_and_switch_account(studio: Any, stack: RunningS
         ).raise_for_status()
         expect(studio.get_by_text(f"Signed in as {email}.")).to_be_visible(timeout=20_000)
     finally:
+        httpx.patch(f"{stack.url}/api/config/grok-planner", json={"model": planner_before})
         httpx.put(
             f"{stack.sandbox_url}/_sandbox/settings", json={"deviceInterval": 5, "accessTokenTtl": 3600}
         )
