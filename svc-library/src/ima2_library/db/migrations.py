@@ -197,22 +197,26 @@ MIGRATIONS: tuple[Migration, ...] = (
         4,
         "full-text index over the prompts of media rows (history search, `q`)",
         (),
-        # SQLite: an FTS5 table keyed by the media rowid, kept by triggers. The prompt is read
-        # from the metadata JSON; a row whose metadata is not valid JSON indexes as empty.
+        # SQLite: an FTS5 table keyed by the media rowid, holding the visible (status 'ok') rows
+        # only, so counting the matches is counting the FTS hits. Kept by triggers. The prompt is
+        # read from the metadata JSON; metadata that is not valid JSON indexes as empty.
         sqlite=(
             "CREATE VIRTUAL TABLE media_fts USING fts5(prompt, tokenize = 'unicode61 remove_diacritics 2')",
-            f"INSERT INTO media_fts (rowid, prompt) SELECT rowid, {SQLITE_PROMPT.format(row='media')} FROM media",
-            "CREATE TRIGGER media_fts_insert AFTER INSERT ON media BEGIN "
+            f"INSERT INTO media_fts (rowid, prompt) SELECT rowid, {SQLITE_PROMPT.format(row='media')} FROM media"
+            " WHERE status = 'ok'",
+            "CREATE TRIGGER media_fts_insert AFTER INSERT ON media WHEN NEW.status = 'ok' BEGIN "
             f"INSERT INTO media_fts (rowid, prompt) VALUES (NEW.rowid, {SQLITE_PROMPT.format(row='NEW')}); END",
             "CREATE TRIGGER media_fts_delete AFTER DELETE ON media BEGIN "
             "DELETE FROM media_fts WHERE rowid = OLD.rowid; END",
-            "CREATE TRIGGER media_fts_update AFTER UPDATE OF metadata ON media BEGIN "
+            "CREATE TRIGGER media_fts_update AFTER UPDATE OF metadata, status ON media BEGIN "
             "DELETE FROM media_fts WHERE rowid = OLD.rowid; "
-            f"INSERT INTO media_fts (rowid, prompt) VALUES (NEW.rowid, {SQLITE_PROMPT.format(row='NEW')}); END",
+            f"INSERT INTO media_fts (rowid, prompt) SELECT NEW.rowid, {SQLITE_PROMPT.format(row='NEW')}"
+            " WHERE NEW.status = 'ok'; END",
         ),
-        # PostgreSQL: an expression GIN index over a tsvector of the same text ('simple'
-        # configuration: no stemming, any language). The extractor is IMMUTABLE so it can be
-        # indexed, and answers '' for metadata that is not valid JSON instead of failing the write.
+        # PostgreSQL: a stored tsvector of the same text ('simple' configuration: no stemming, any
+        # language) with a GIN index over the visible rows. Stored, so neither a match recheck nor a
+        # filter on a common word recomputes it. The extractor is IMMUTABLE (it may back a generated
+        # column) and answers '' for metadata that is not valid JSON instead of failing the write.
         postgres=(
             """
             CREATE FUNCTION media_prompt_text(metadata TEXT) RETURNS TEXT
@@ -225,8 +229,9 @@ MIGRATIONS: tuple[Migration, ...] = (
             END
             $body$
             """,
-            "CREATE INDEX media_prompt_fts_idx ON media USING GIN "
-            "(to_tsvector('simple'::regconfig, media_prompt_text(metadata))) WHERE status = 'ok'",
+            "ALTER TABLE media ADD COLUMN prompt_tsv tsvector GENERATED ALWAYS AS "
+            "(to_tsvector('simple'::regconfig, media_prompt_text(metadata))) STORED",
+            "CREATE INDEX media_prompt_fts_idx ON media USING GIN (prompt_tsv) WHERE status = 'ok'",
         ),
     ),
 )

@@ -67,22 +67,44 @@ def search_terms(text: str) -> list[str]:
     return [term.lower() for term in _TERM.findall(text or "")][:MAX_SEARCH_TERMS]
 
 
-def search_clause(terms: list[str], dialect: str) -> tuple[str, str]:
+# Above this many matches, SQLite pages by walking the listing index and testing each row
+# against the (materialised) match set; below it, by fetching the matching rows and sorting them.
+# Either way a page costs about the same at any history size.
+WIDE_MATCHES = 2000
+
+
+def search_clause(terms: list[str], dialect: str, wide: bool = False) -> tuple[str, str]:
     """(WHERE fragment, parameter) matching rows whose prompt holds every term as a word prefix.
 
-    SQLite answers from the FTS5 table of migration 4, PostgreSQL from its GIN tsvector index."""
+    SQLite answers from the FTS5 table of migration 4, PostgreSQL from its GIN tsvector index.
+    `wide` (SQLite): the unary `+` keeps the planner on the created_at index for common terms."""
     if dialect == "postgres":
         tsquery = " & ".join(f"{term}:*" for term in terms)
         return (
-            "to_tsvector('simple'::regconfig, media_prompt_text(m.metadata))"
-            " @@ to_tsquery('simple'::regconfig, ?)",
+            "m.prompt_tsv @@ to_tsquery('simple'::regconfig, ?)",
             tsquery,
         )
-    match = " ".join(f'"{term}"*' for term in terms)
-    return "m.rowid IN (SELECT rowid FROM media_fts WHERE media_fts MATCH ?)", match
+    rowid = "+m.rowid" if wide else "m.rowid"
+    return f"{rowid} IN (SELECT rowid FROM media_fts WHERE media_fts MATCH ?)", fts_match(terms)
 
 
-def filter_clause(query: HistoryQuery, dialect: str = "sqlite") -> tuple[str, str, list[Any]]:
+def fts_match(terms: list[str]) -> str:
+    return " ".join(f'"{term}"*' for term in terms)
+
+
+def only_search(query: HistoryQuery) -> bool:
+    """A search with no other filter: SQLite counts it from the FTS table alone."""
+    return bool(search_terms(query.q)) and not (
+        query.favorites_only or query.since is not None or query.session_id or query.request_id
+    )
+
+
+COUNT_FTS = "SELECT COUNT(*) FROM media_fts WHERE media_fts MATCH ?"
+
+
+def filter_clause(
+    query: HistoryQuery, dialect: str = "sqlite", wide: bool = False
+) -> tuple[str, str, list[Any]]:
     """(FROM+JOIN, WHERE, params) of the filters that `total` counts (everything but the cursor)."""
     source = "media m"
     params: list[Any] = []
@@ -101,7 +123,7 @@ def filter_clause(query: HistoryQuery, dialect: str = "sqlite") -> tuple[str, st
         params.append(query.request_id)
     terms = search_terms(query.q)
     if terms:
-        fragment, param = search_clause(terms, dialect)
+        fragment, param = search_clause(terms, dialect, wide)
         where.append(fragment)
         params.append(param)
     return source, " WHERE " + " AND ".join(where), params
@@ -118,14 +140,20 @@ def is_unfiltered(query: HistoryQuery) -> bool:
 
 
 def list_statements(
-    query: HistoryQuery, limit: int, dialect: str = "sqlite"
+    query: HistoryQuery, limit: int, dialect: str = "sqlite", wide: bool = False
 ) -> tuple[tuple[str, list[Any]], tuple[str, list[Any]]]:
     """(page SQL, params) fetching `limit + 1` rows, and (count SQL, params).
 
     The unfiltered total comes from the trigger-kept counter: O(1) at any size. Filtered totals
     count the matching rows through the filter's index."""
-    source, where, params = filter_clause(query, dialect)
-    count_sql = COUNT_VISIBLE if is_unfiltered(query) else f"SELECT COUNT(*) FROM {source}{where}"
+    source, where, params = filter_clause(query, dialect, wide)
+    count_params = [] if is_unfiltered(query) else params
+    if is_unfiltered(query):
+        count_sql = COUNT_VISIBLE
+    elif dialect == "sqlite" and only_search(query):
+        count_sql, count_params = COUNT_FTS, [fts_match(search_terms(query.q))]
+    else:
+        count_sql = f"SELECT COUNT(*) FROM {source}{where}"
     page_where, page_params = where, list(params)
     if query.before is not None:
         if query.before_filename:
@@ -136,4 +164,4 @@ def list_statements(
             page_params.append(query.before)
     page_sql = f"SELECT {SELECT_M_COLUMNS} FROM {source}{page_where}{ORDER} LIMIT ?"
     page_params.append(limit + 1)
-    return (page_sql, page_params), (count_sql, [] if count_sql == COUNT_VISIBLE else params)
+    return (page_sql, page_params), (count_sql, count_params)
