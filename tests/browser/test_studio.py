@@ -212,9 +212,10 @@ def test_multimode_fills_its_slots(studio: Any, stack: RunningStack) -> None:
     studio.get_by_role("button", name="Generate sequence").click()
     card = job_card(studio, prompt)
     assert wait_done(card) == "done", card.inner_text()
+    rows = history(stack, q=prompt.split()[-1])
+    assert rows["total"] == 3, (card.inner_text(), [i.get("sequenceStatus") for i in rows["items"]])
     for n in (1, 2, 3):
         expect(card.get_by_role("img", name=f"Image {n} of the sequence")).to_be_visible()
-    assert history(stack, q=prompt.split()[-1])["total"] == 3
 
 
 # ---- Gallery ----------------------------------------------------------------------------------
