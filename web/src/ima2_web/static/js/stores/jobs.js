@@ -13,6 +13,14 @@ export const eventsState = signal("connecting"); // connecting | open | reconnec
 export const running = computed(() => jobs.value.filter((j) => j.state === "running"));
 export const lastFinished = signal(null); // requestId of the newest result of this tab
 
+// A job's events go to the listeners connected when they are published: start jobs only once
+// the channel is open (or after a short wait, if it cannot open), so no early event is missed.
+let markOpen;
+const channelOpen = new Promise((resolve) => {
+  markOpen = resolve;
+});
+const channelReady = () => Promise.race([channelOpen, new Promise((resolve) => setTimeout(resolve, 3000))]);
+
 function restore() {
   try {
     const list = JSON.parse(sessionStorage.getItem(KEY) || "[]");
@@ -100,6 +108,7 @@ export async function startJob(kind, route, body, { prompt } = {}) {
     mine: true,
   });
   try {
+    await channelReady();
     await route({ ...body, async: true, requestId });
   } catch (err) {
     fail(requestId, err);
@@ -156,7 +165,10 @@ function onEvent(type, data) {
         finishedAt: Date.now(),
         meta: { model: data.model, size: data.size, quality: data.quality, provider: data.provider, elapsed: data.elapsed },
       }));
-      if (job.mine) lastFinished.value = requestId;
+      if (job.mine) {
+        lastFinished.value = requestId;
+        fillFromHistory(requestId);
+      }
       break;
     }
     case "error":
@@ -164,6 +176,16 @@ function onEvent(type, data) {
       break;
     default:
       break;
+  }
+}
+
+/** Every image the server kept for a job (covers events missed while reconnecting). */
+async function fillFromHistory(requestId) {
+  try {
+    const items = (await api.history({ requestId, limit: 24 })).items || [];
+    if (items.length) update(requestId, (j) => ({ images: addImages(j, items.reverse()) }));
+  } catch {
+    /* the events already showed what they carried */
   }
 }
 
@@ -220,6 +242,7 @@ export function connectEvents() {
   }
   source.addEventListener("replay-gap", () => reconcile());
   source.addEventListener("open", () => {
+    markOpen();
     const wasDown = eventsState.value !== "open";
     eventsState.value = "open";
     if (wasDown) reconcile();
