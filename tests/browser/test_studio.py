@@ -560,3 +560,17 @@ def test_on_a_phone_generate_shows_where_the_result_appears(
         expect(results).to_be_in_viewport()
     finally:
         context.close()
+
+
+def test_partial_previews_show_while_the_image_streams(studio: Any, stack: RunningStack) -> None:
+    sandbox_fault(stack, upstream="openai", path="/responses", mode="slow-stream", delay=0.4, count=0)
+    try:
+        open_studio(studio, stack.url)
+        card = generate(studio, f"a slowly drawn fox {word()}", provider="api")
+        expect(card.get_by_role("img", name="Partial preview")).to_be_visible(timeout=30_000)
+        expect(card).to_contain_text("preview")
+        assert wait_done(card) == "done", card.inner_text()
+        expect(card.get_by_role("img", name="Partial preview")).to_have_count(0)
+        expect(card.get_by_role("img", name=re.compile("^Result 1: "))).to_be_visible()
+    finally:
+        clear_faults(stack)
