@@ -83,13 +83,13 @@ def test_providers_billing_capabilities(stack: RunningStack) -> None:
     providers = as_json(ok(ima2(stack.home, "providers", "--json")))
     assert (
         providers["providers"]["oauth"]["status"] == "ready"
-        and providers["keys"]["openai"]["source"] == "sandbox"
+        and providers["keys"]["openai"]["source"] == "config"  # the sandbox's keys are saved keys
     )
     table = ok(ima2(stack.home, "providers")).stdout
-    assert "oauth" in table and "ready" in table and "sandbox" in table
+    assert "oauth" in table and "ready" in table and "config" in table
     billing = as_json(ok(ima2(stack.home, "billing", "--json")))
-    assert billing["billing"]["apiKeySource"] == "sandbox" and set(billing["quota"]) >= {"codex", "grok"}
-    assert "API key: sandbox" in ok(ima2(stack.home, "billing")).stdout
+    assert billing["billing"]["apiKeySource"] == "config" and set(billing["quota"]) >= {"codex", "grok"}
+    assert "API key: config" in ok(ima2(stack.home, "billing")).stdout
     caps = as_json(ok(ima2(stack.home, "capabilities", "--json")))
     assert "oauth" in caps["providers"] and caps == api(stack, "GET", "/api/capabilities").json()
     assert "gpt-5.4" in ok(ima2(stack.home, "capabilities")).stdout
@@ -138,7 +138,7 @@ def test_doctor(stack: RunningStack, tmp_path: Path) -> None:
         "storage",
     ]
     assert body["ok"] is True and checks["server"]["status"] == "ok" and checks["nats"]["status"] == "ok"
-    assert checks["keys"]["status"] == "ok" and "openai: sandbox" in checks["keys"]["detail"]
+    assert checks["keys"]["status"] == "ok" and "openai: config" in checks["keys"]["detail"]
     assert checks["ffmpeg"]["status"] == ("ok" if shutil.which("ffmpeg") else "warn")
     assert all(set(c) == {"name", "status", "detail", "fix"} for c in body["checks"])
     # no server: the server check fails with its fix, and the exit code says so

@@ -65,7 +65,8 @@ class ClassicJobs:
             count=count,
         )
 
-        result = await generate_images(job, provider, call)
+        # Previews only where someone can watch them: an async job is followed on /api/events.
+        result = await generate_images(job, provider, call, previews=info.options.async_mode)
         job.raise_if_canceled()
         elapsed = round(time.monotonic() - started, 3)
         saved = []

@@ -140,7 +140,9 @@ def guarded(library: ServiceClient, body: JobBody) -> Callable[[Job], Awaitable[
 async def generate_images(
     job: Job, provider: ImageProvider, call: ImageCall, previews: bool = False
 ) -> ProviderResult:
-    """Run the provider (with partial previews as `partial` events if asked); no image is an error."""
+    """Run the provider (with partial previews as `partial` events if asked); no image is an error.
+
+    A blocking JSON caller never sees previews, so its jobs skip them (and their upstream cost)."""
 
     async def on_partial(data: bytes, mime: str, index: int) -> None:
         await job.partial(data, mime, index)

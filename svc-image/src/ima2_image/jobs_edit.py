@@ -53,7 +53,7 @@ class EditJobs:
                 mask=mask,
             )
 
-            result = await generate_images(job, provider, call)
+            result = await generate_images(job, provider, call, previews=options.async_mode)
             elapsed = round(time.monotonic() - started, 3)
             image = result.images[0]
             metadata = info.metadata(
