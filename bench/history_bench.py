@@ -213,11 +213,11 @@ async def _bench_home(home: Path, database_url: str, n: int, calls: int, scan: b
     try:
         request = library_pb2.ListHistoryRequest(limit=PAGE)
         for _ in range(20):
-            await client.call("ListHistory", request)
+            await client.unary(client.stub.ListHistory, request)
         samples = []
         for _ in range(calls):
             t = time.perf_counter()
-            reply = await client.call("ListHistory", request)
+            reply = await client.unary(client.stub.ListHistory, request)
             samples.append((time.perf_counter() - t) * 1000)
         assert reply.total == n and len(reply.items) == PAGE, (reply.total, len(reply.items))
         result |= {"p50": statistics.median(samples), "p99": percentile(samples, 0.99)}
@@ -232,7 +232,7 @@ async def _bench_home(home: Path, database_url: str, n: int, calls: int, scan: b
             times = []
             for _ in range(max(50, calls // 3)):
                 t = time.perf_counter()
-                await client.call("ListHistory", req)
+                await client.unary(client.stub.ListHistory, req)
                 times.append((time.perf_counter() - t) * 1000)
             result[f"{key}_p50"] = statistics.median(times)
     finally:

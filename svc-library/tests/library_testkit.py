@@ -53,10 +53,10 @@ class Library:
         )
         if metadata:
             request.metadata.update(metadata)
-        return await self.client.call("SaveMedia", request)
+        return await self.client.unary(self.client.stub.SaveMedia, request)
 
     async def history(self, **fields: Any) -> library_pb2.ListHistoryResponse:
-        return await self.client.call("ListHistory", library_pb2.ListHistoryRequest(**fields))
+        return await self.client.unary(self.client.stub.ListHistory, library_pb2.ListHistoryRequest(**fields))
 
 
 StartLibrary = Callable[..., Awaitable[Library]]

@@ -124,7 +124,9 @@ async def test_read_of_a_vanished_file_hides_its_row(library: Library) -> None:
     item = await library.save()
     (library.generated / item.filename).unlink()
     try:
-        await library.client.call("ReadMedia", library_pb2.ReadMediaRequest(filename=item.filename))
+        await library.client.unary(
+            library.client.stub.ReadMedia, library_pb2.ReadMediaRequest(filename=item.filename)
+        )
     except Ima2Error as err:
         assert err.code == "ASSET_NOT_FOUND"
     else:

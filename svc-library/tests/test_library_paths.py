@@ -13,7 +13,9 @@ from ima2_proto.v1 import library_pb2
 
 
 async def read(library: Library, filename: str) -> library_pb2.MediaBytes:
-    return await library.client.call("ReadMedia", library_pb2.ReadMediaRequest(filename=filename))
+    return await library.client.unary(
+        library.client.stub.ReadMedia, library_pb2.ReadMediaRequest(filename=filename)
+    )
 
 
 async def code_of(library: Library, filename: str) -> str:

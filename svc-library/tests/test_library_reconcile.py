@@ -61,7 +61,7 @@ async def test_file_without_sidecar_uses_xmp_then_stat(start_library) -> None:
     assert a.created_at == 1234 and a.metadata["prompt"] == "from xmp" and a.mime == "image/jpeg"
     b = by_name["n_0123456789.webp"]
     assert abs(b.created_at - time.time() * 1000) < 60_000
-    node = await lib.client.call("GetNode", library_pb2.GetNodeRequest(node_id="n_0123456789"))
+    node = await lib.client.unary(lib.client.stub.GetNode, library_pb2.GetNodeRequest(node_id="n_0123456789"))
     assert node.url == "/generated/n_0123456789.webp"
 
 
@@ -77,7 +77,7 @@ async def test_deleted_file_disappears_and_comes_back(start_library) -> None:
     lib = await start_library()
     page = await lib.history()
     assert [i.filename for i in page.items] == [keep.filename] and page.total == 1
-    status = await lib.client.call("GetStorageStatus", common_pb2.Empty())
+    status = await lib.client.unary(lib.client.stub.GetStorageStatus, common_pb2.Empty())
     assert status.generated_count == 1
     await stop(lib)
 
@@ -107,15 +107,15 @@ async def test_backfill_rpc_counts(library: Library) -> None:
     await library.save()
     await library.save(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 32, "video/mp4", "video")
     (library.generated / a.thumb.removeprefix("/generated/")).unlink()
-    reply = await library.client.call("BackfillThumbnails", common_pb2.Empty())
+    reply = await library.client.unary(library.client.stub.BackfillThumbnails, common_pb2.Empty())
     assert (reply.total, reply.created, reply.skipped, reply.failed) == (3, 1, 2, 0)
-    reply = await library.client.call("BackfillThumbnails", common_pb2.Empty())
+    reply = await library.client.unary(library.client.stub.BackfillThumbnails, common_pb2.Empty())
     assert (reply.total, reply.created, reply.skipped, reply.failed) == (3, 0, 3, 0)
 
 
 async def test_undecodable_file_counts_as_failed(library: Library) -> None:
     (library.generated / "1700000000000_00000000_0.png").write_bytes(b"\x89PNG\r\n\x1a\ngarbage")
-    reply = await library.client.call("BackfillThumbnails", common_pb2.Empty())
+    reply = await library.client.unary(library.client.stub.BackfillThumbnails, common_pb2.Empty())
     assert reply.failed == 1 and reply.created == 0
 
 

@@ -149,7 +149,7 @@ async def save_media(api: Api, metadata: dict[str, Any], kind: str = "classic", 
             data=png_bytes(), mime="image/png", kind=kind, filename=filename
         )
         request.metadata.update(metadata)
-        return (await client.call("SaveMedia", request)).filename
+        return (await client.unary(client.stub.SaveMedia, request)).filename
     finally:
         await client.close()
 

@@ -48,7 +48,7 @@ async def auth_rpc(stack: RunningStack) -> AsyncIterator[ServiceClient]:
 
 
 async def credential(rpc: ServiceClient, provider: str) -> auth_pb2.Credential:
-    return await rpc.call("GetCredential", auth_pb2.GetCredentialRequest(provider=provider))
+    return await rpc.unary(rpc.stub.GetCredential, auth_pb2.GetCredentialRequest(provider=provider))
 
 
 def config_file(stack: RunningStack) -> Path:

@@ -136,9 +136,11 @@ async def scenario(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Sc
         rpc = ServiceClient("auth", stack.info["stack"]["services"]["auth"], auth_pb2_grpc.AuthServiceStub)
         try:
             for provider in ("grok", "codex"):
-                current = await rpc.call("GetCredential", auth_pb2.GetCredentialRequest(provider=provider))
-                await rpc.call(
-                    "RefreshCredential",
+                current = await rpc.unary(
+                    rpc.stub.GetCredential, auth_pb2.GetCredentialRequest(provider=provider)
+                )
+                await rpc.unary(
+                    rpc.stub.RefreshCredential,
                     auth_pb2.GetCredentialRequest(provider=provider, rejected_secret=current.secret),
                 )
                 run.secrets |= oauth_secrets(stack.home)

@@ -79,12 +79,12 @@ async def login(
 
 
 async def get_credential(rpc: ServiceClient, provider: str) -> auth_pb2.Credential:
-    return await rpc.call("GetCredential", auth_pb2.GetCredentialRequest(provider=provider))
+    return await rpc.unary(rpc.stub.GetCredential, auth_pb2.GetCredentialRequest(provider=provider))
 
 
 async def refresh(rpc: ServiceClient, provider: str, rejected: str = "") -> auth_pb2.Credential:
     request = auth_pb2.GetCredentialRequest(provider=provider, rejected_secret=rejected)
-    return await rpc.call("RefreshCredential", request)
+    return await rpc.unary(rpc.stub.RefreshCredential, request)
 
 
 def assert_flat(response: httpx.Response, status: int, code: str) -> None:
