@@ -212,13 +212,13 @@ class JobRunner:
             job.raise_if_canceled()
             event, payload, status, http_status, code = events.DONE, result, "completed", 200, None
         except asyncio.CancelledError:
-            err = Ima2Error("GENERATION_CANCELED")
+            canceled = Ima2Error("GENERATION_CANCELED")
             event, payload, status, http_status, code = (
                 events.ERROR,
-                error_payload(err),
+                error_payload(canceled),
                 "canceled",
                 499,
-                err.code,
+                canceled.code,
             )
         except Ima2Error as err:
             event, payload, status, http_status, code = (
@@ -230,23 +230,23 @@ class JobRunner:
             )
         except Exception as exc:
             log.error("job crashed", exc_info=exc)
-            err = Ima2Error("GENERATE_FAILED")
+            crashed = Ima2Error("GENERATE_FAILED")
             event, payload, status, http_status, code = (
                 events.ERROR,
-                error_payload(err),
+                error_payload(crashed),
                 "error",
-                err.status,
-                err.code,
+                crashed.status,
+                crashed.code,
             )
         if job.canceled and code != "GENERATION_CANCELED":
             # The owner acknowledged a cancel: it wins over whatever raced it to the end.
-            err = Ima2Error("GENERATION_CANCELED")
+            canceled = Ima2Error("GENERATION_CANCELED")
             event, payload, status, http_status, code = (
                 events.ERROR,
-                error_payload(err),
+                error_payload(canceled),
                 "canceled",
                 499,
-                err.code,
+                canceled.code,
             )
         self.jobs.pop(job.request_id, None)
         # Shielded: a late cancel must not cut the ending short.
