@@ -8,6 +8,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 
 from ima2_cli import access_token, client
 from ima2_cli.launcher.stack import LaunchError, Stack, UpOptions, existing_server, run_until_signal
@@ -74,10 +75,10 @@ def _client(args: argparse.Namespace) -> client.ApiClient:
     )
 
 
-def _run_client(handler: object) -> object:
+def _run_client(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         try:
-            return handler(args)  # type: ignore[operator]
+            return handler(args)
         except client.CliError as exc:
             print(f"ima2: {exc}", file=sys.stderr)
             return exc.exit_code

@@ -45,4 +45,5 @@ class Gateway:
 
 
 def gateway(request: Request) -> Gateway:
-    return request.app.state.gateway
+    found: Gateway = request.app.state.gateway
+    return found

@@ -18,11 +18,13 @@ PROBE_TIMEOUT = 30.0
 async def billing(request: Request) -> dict[str, Any]:
     auth = gateway(request).services.auth
     doc = await auth.unary(auth.stub.GetBilling, common_pb2.Empty(), timeout=PROBE_TIMEOUT)
-    return json.loads(doc.json)
+    document: dict[str, Any] = json.loads(doc.json)
+    return document
 
 
 @router.get("/api/quota", operation_id="quota")
 async def quota(request: Request) -> dict[str, Any]:
     auth = gateway(request).services.auth
     doc = await auth.unary(auth.stub.GetQuota, common_pb2.Empty(), timeout=PROBE_TIMEOUT)
-    return json.loads(doc.json)
+    document: dict[str, Any] = json.loads(doc.json)
+    return document

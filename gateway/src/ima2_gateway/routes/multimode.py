@@ -31,7 +31,7 @@ async def multimode(request: Request) -> Response:
             return error_response(err, request)
         requested = body.get("requestId")
         valid = isinstance(requested, str) and REQUEST_ID_RE.match(requested)
-        request_id = requested if valid else request.state.request_id
+        request_id = requested if valid and isinstance(requested, str) else request.state.request_id
         return sse_error_response(err, request_id)
     image = gateway(request).services.image
     stream = image.stream(image.stub.Multimode, job)

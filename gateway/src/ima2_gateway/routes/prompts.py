@@ -104,7 +104,8 @@ async def create_prompt(request: Request) -> JSONResponse:
 async def export_prompts(request: Request) -> dict[str, Any]:
     library = gateway(request).services.library
     reply = await library.unary(library.stub.ExportPrompts, common_pb2.Empty())
-    return json.loads(reply.json)
+    exported: dict[str, Any] = json.loads(reply.json)
+    return exported
 
 
 @router.post("/api/prompts/import", operation_id="importPrompts")
