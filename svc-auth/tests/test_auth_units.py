@@ -48,7 +48,7 @@ class ScriptedLogin:
 
 
 def accounts_for(tmp_path: Path, client: ScriptedLogin) -> OAuthAccounts:
-    return OAuthAccounts({"grok": ProgrokAuthFile(tmp_path / "auth.json")}, {"grok": client})  # type: ignore[dict-item]
+    return OAuthAccounts({"grok": ProgrokAuthFile(tmp_path / "auth.json")}, {"grok": client})
 
 
 def test_config_store_writes_0600_reloads_and_refuses_a_corrupt_file(tmp_path: Path) -> None:
@@ -106,7 +106,7 @@ async def test_switch_follows_slow_down_retries_and_completion(tmp_path: Path) -
         slept.append(seconds)
         await asyncio.sleep(0)
 
-    switcher = AccountSwitcher(accounts, {"grok": client}, abandon_seconds=60, sleep=quick_sleep)  # type: ignore[dict-item]
+    switcher = AccountSwitcher(accounts, {"grok": client}, abandon_seconds=60, sleep=quick_sleep)
     session = await switcher.start("grok")
     for _ in range(200):
         if session.status != "pending":
@@ -120,7 +120,7 @@ async def test_switch_follows_slow_down_retries_and_completion(tmp_path: Path) -
 
 async def test_switch_limits_pending_sessions_and_gives_up_after_retries(tmp_path: Path) -> None:
     client = ScriptedLogin([PollOutcome("retry")] * 10)
-    switcher = AccountSwitcher(accounts_for(tmp_path, client), {"grok": client}, abandon_seconds=60)  # type: ignore[dict-item]
+    switcher = AccountSwitcher(accounts_for(tmp_path, client), {"grok": client}, abandon_seconds=60)
     first = await switcher.start("grok")
     for _ in range(200):
         if first.status != "pending":
@@ -143,7 +143,7 @@ async def test_switch_limits_pending_sessions_and_gives_up_after_retries(tmp_pat
 async def test_switch_sessions_expire_and_are_abandoned(tmp_path: Path) -> None:
     client = ScriptedLogin([])
     now = [0.0]
-    switcher = AccountSwitcher(accounts_for(tmp_path, client), {"grok": client}, abandon_seconds=30)  # type: ignore[dict-item]
+    switcher = AccountSwitcher(accounts_for(tmp_path, client), {"grok": client}, abandon_seconds=30)
     switcher.clock = lambda: now[0]
     session = await switcher.start("grok")
     now[0] = 31.0

@@ -16,7 +16,8 @@ from PIL import Image
 from ima2_common.grpc_client import ServiceClient
 from ima2_common.settings import Settings
 from ima2_library import server
-from ima2_proto.v1 import library_pb2
+from ima2_library.db.database import Database
+from ima2_proto.v1 import library_pb2, library_pb2_grpc
 
 
 def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (640, 480), mode: str = "RGB") -> bytes:
@@ -33,7 +34,7 @@ MP4_BYTES = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
 class Library:
     settings: Settings
     running: server.RunningLibrary
-    client: ServiceClient
+    client: ServiceClient[library_pb2_grpc.LibraryServiceStub]
     stopped: bool = False
 
     @property
@@ -60,6 +61,13 @@ class Library:
 
 
 StartLibrary = Callable[..., Awaitable[Library]]
+
+
+async def scalar(database: Database, sql: str) -> Any:
+    """The first column of the one row `sql` answers."""
+    row = await database.fetchone(sql)
+    assert row is not None, sql
+    return row[0]
 
 
 async def stop(library: Library) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from library_testkit import Library, image_bytes
 
@@ -44,7 +45,7 @@ async def test_cursor_pages_across_equal_created_at(library: Library) -> None:
     cursor = None
     pages = 0
     while True:
-        kwargs = {"limit": 2}
+        kwargs: dict[str, Any] = {"limit": 2}
         if cursor is not None:
             kwargs |= {"before": cursor.before, "before_filename": cursor.before_filename}
         page = await library.history(**kwargs)

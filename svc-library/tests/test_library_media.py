@@ -7,10 +7,12 @@ import json
 import logging
 import os
 import re
+from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
-from library_testkit import MP4_BYTES, Library, image_bytes
+from library_testkit import MP4_BYTES, Library, StartLibrary, image_bytes
 from PIL import Image
 
 from ima2_common.errors import Ima2Error
@@ -35,7 +37,7 @@ META = {
 }
 
 
-def no_temp_files(directory) -> bool:
+def no_temp_files(directory: Path) -> bool:
     return not [name for name in os.listdir(directory) if name.endswith(".tmp")]
 
 
@@ -113,7 +115,7 @@ async def test_small_images_are_not_enlarged(library: Library) -> None:
         ("canvas", {}, r"canvas-1700000000000_abcd_0-\d{14}-[0-9a-f]{6}\.png"),
     ],
 )
-async def test_names_per_kind(library: Library, kind: str, extra: dict, pattern: str) -> None:
+async def test_names_per_kind(library: Library, kind: str, extra: dict[str, Any], pattern: str) -> None:
     metadata = {"canvasSourceFilename": "1700000000000_abcd_0.png"} if kind == "canvas" else None
     item = await library.save(kind=kind, metadata=metadata, **extra)
     assert re.fullmatch(pattern, item.filename), item.filename
@@ -203,7 +205,7 @@ async def test_get_node(library: Library) -> None:
     assert err.value.code == "NODE_NOT_FOUND"
 
 
-async def test_storage_status(start_library) -> None:
+async def test_storage_status(start_library: StartLibrary) -> None:
     lib = await start_library()
     status = await lib.client.unary(lib.client.stub.GetStorageStatus, common_pb2.Empty())
     assert status.state == "not_found" and status.message_kind == "apology" and status.generated_count == 0

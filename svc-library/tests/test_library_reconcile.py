@@ -6,14 +6,14 @@ import json
 import os
 import time
 
-from library_testkit import Library, image_bytes, stop
+from library_testkit import Library, StartLibrary, image_bytes, stop
 
 from ima2_common.files import write_atomic, write_json_atomic
 from ima2_library.media import xmp
 from ima2_proto.v1 import common_pb2, library_pb2
 
 
-async def test_file_and_sidecar_without_row_are_indexed_on_restart(start_library) -> None:
+async def test_file_and_sidecar_without_row_are_indexed_on_restart(start_library: StartLibrary) -> None:
     lib = await start_library()
     await lib.save(metadata={"createdAt": 1000})
     generated = lib.generated
@@ -46,7 +46,7 @@ async def test_file_and_sidecar_without_row_are_indexed_on_restart(start_library
     assert (await lib.history()).items[0].thumb.endswith(".thumb.jpg")
 
 
-async def test_file_without_sidecar_uses_xmp_then_stat(start_library) -> None:
+async def test_file_without_sidecar_uses_xmp_then_stat(start_library: StartLibrary) -> None:
     lib = await start_library()
     generated = lib.generated
     await stop(lib)
@@ -65,7 +65,7 @@ async def test_file_without_sidecar_uses_xmp_then_stat(start_library) -> None:
     assert node.url == "/generated/n_0123456789.webp"
 
 
-async def test_deleted_file_disappears_and_comes_back(start_library) -> None:
+async def test_deleted_file_disappears_and_comes_back(start_library: StartLibrary) -> None:
     lib = await start_library()
     keep = await lib.save(metadata={"createdAt": 2000})
     gone = await lib.save(metadata={"createdAt": 1000})
@@ -86,7 +86,7 @@ async def test_deleted_file_disappears_and_comes_back(start_library) -> None:
     assert (await lib.history()).total == 2
 
 
-async def test_missing_thumbnails_are_backfilled_at_start(start_library) -> None:
+async def test_missing_thumbnails_are_backfilled_at_start(start_library: StartLibrary) -> None:
     lib = await start_library()
     item = await lib.save(image_bytes("PNG", (900, 900)))
     thumb = lib.generated / item.thumb.removeprefix("/generated/")
@@ -119,7 +119,7 @@ async def test_undecodable_file_counts_as_failed(library: Library) -> None:
     assert reply.failed == 1 and reply.created == 0
 
 
-async def test_stale_temp_files_are_removed(start_library) -> None:
+async def test_stale_temp_files_are_removed(start_library: StartLibrary) -> None:
     lib = await start_library()
     generated = lib.generated
     await stop(lib)
@@ -134,7 +134,7 @@ async def test_stale_temp_files_are_removed(start_library) -> None:
     assert (await lib.history()).total == 0
 
 
-async def test_sidecar_json_is_valid_after_restart(start_library) -> None:
+async def test_sidecar_json_is_valid_after_restart(start_library: StartLibrary) -> None:
     lib = await start_library()
     item = await lib.save(metadata={"prompt": "x"})
     await stop(lib)

@@ -5,7 +5,7 @@ missing. Never runs ``playwright install``: the browser is always the Debian pac
 
 Reuse from another browser test (for example one against the real stack)::
 
-    from ui_flow import run_generate_flow
+    from tests.browser.ui_flow import run_generate_flow
 
     def test_real_stack(browser_page, real_stack_url):
         src = run_generate_flow(browser_page, real_stack_url, "a lighthouse at dusk")
@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from ui_flow import chromium_path, launch_browser
+
+from tests.browser.ui_flow import chromium_path, launch_browser
 
 
 # Module scope: Playwright's sync API keeps an event loop running in this thread while it is

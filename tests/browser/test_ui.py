@@ -30,7 +30,8 @@ import pytest
 
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 
-from ui_flow import (
+from ima2_web import STATIC_DIR
+from tests.browser.ui_flow import (
     card_selector,
     open_studio,
     run_generate_flow,
@@ -38,8 +39,6 @@ from ui_flow import (
     wait_for_job,
     watch_page_errors,
 )
-
-from ima2_web import STATIC_DIR
 
 pytestmark = pytest.mark.browser
 
@@ -377,14 +376,15 @@ class StubHandler(BaseHTTPRequestHandler):
             self.wfile.flush()
             while True:
                 with state.cond:
-                    state.cond.wait_for(
-                        lambda seen=position: (
+
+                    def ready(seen: int = position) -> bool:
+                        return (
                             state.stopping
                             or state.stream_generation != generation
                             or len(state.events) > seen
-                        ),
-                        timeout=1.0,
-                    )
+                        )
+
+                    state.cond.wait_for(ready, timeout=1.0)
                     if state.stopping or state.stream_generation != generation:
                         return
                     batch = state.events[position:]
@@ -498,7 +498,8 @@ def stub_factory() -> Iterator[Any]:
 
 @pytest.fixture
 def stub_server(stub_factory: Any) -> StubServer:
-    return stub_factory(seed_items=1)
+    server: StubServer = stub_factory(seed_items=1)
+    return server
 
 
 # ---- tests ----------------------------------------------------------------------------------

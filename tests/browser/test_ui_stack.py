@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 import pytest
-from ui_flow import run_generate_flow
 
+from tests.browser.ui_flow import run_generate_flow
 from tests.stackctl import RunningStack
 
 pytestmark = pytest.mark.browser

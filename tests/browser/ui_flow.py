@@ -123,5 +123,5 @@ def run_generate_flow(
         "img => img.complete && img.naturalWidth > 0", arg=image.element_handle(), timeout=timeout_ms
     )
     src = image.get_attribute("src")
-    assert src, "the result image has no src"
+    assert isinstance(src, str) and src, "the result image has no src"
     return src

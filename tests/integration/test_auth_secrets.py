@@ -48,7 +48,7 @@ class Scenario:
 async def wait_complete(http: httpx.AsyncClient, session_id: str) -> dict[str, object]:
     deadline = time.monotonic() + 40
     while time.monotonic() < deadline:
-        status = (await http.get(f"/api/auth/switch/{session_id}")).json()
+        status: dict[str, object] = (await http.get(f"/api/auth/switch/{session_id}")).json()
         if status["status"] != "pending":
             return status
         await asyncio.sleep(0.1)

@@ -68,7 +68,8 @@ async def upstream(provider_stack: RunningStack) -> AsyncIterator[httpx.AsyncCli
 
 
 def agy_last_run(stack: RunningStack) -> dict[str, Any]:
-    return json.loads((Path(stack.env["HOME"]) / ".ima2-sandbox-agy.last.json").read_text())
+    run: dict[str, Any] = json.loads((Path(stack.env["HOME"]) / ".ima2-sandbox-agy.last.json").read_text())
+    return run
 
 
 def _b64_size(value: Any) -> int:

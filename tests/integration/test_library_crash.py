@@ -15,6 +15,7 @@ import signal
 import stat
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -145,9 +146,9 @@ async def wait_until(predicate, timeout: float, what: str) -> None:  # type: ign
     raise AssertionError(f"timed out waiting for {what}")
 
 
-async def all_history(http: httpx.AsyncClient) -> list[dict]:
-    items: list[dict] = []
-    params: dict = {"limit": 500}
+async def all_history(http: httpx.AsyncClient) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"limit": 500}
     while True:
         page = (await http.get("/api/history", params=params)).json()
         items += page["items"]
