@@ -44,10 +44,10 @@ def generate(out_root: Path) -> None:
             f"-I{well_known}",
             f"--python_out={out_root}",
             *plugins,
-            f"--mypy_out={out_root}",
+            f"--mypy_out=quiet:{out_root}",
             f"--grpc_python_out={out_root}",
             # Every caller is on grpc.aio: the stubs type the async multi-callables only.
-            f"--mypy_grpc_out=only_async:{out_root}",
+            f"--mypy_grpc_out=only_async,quiet:{out_root}",
             rel,
         ]
         if protoc.main(args) != 0:
