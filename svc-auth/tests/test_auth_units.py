@@ -86,7 +86,8 @@ def test_token_files_round_trip(tmp_path: Path) -> None:
     assert (
         saved["OPENAI_API_KEY"] == "sk-kept" and saved["custom"] is True and saved["auth_mode"] == "chatgpt"
     )
-    assert codex.read() is not None and codex.read().account_id == "acct"  # type: ignore[union-attr]
+    read = codex.read()
+    assert read is not None and read.account_id == "acct"
 
 
 async def test_switch_follows_slow_down_retries_and_completion(tmp_path: Path) -> None:
@@ -172,7 +173,8 @@ async def test_concurrent_refreshes_after_a_401_refresh_once(tmp_path: Path) -> 
     assert err.value.code == "GROK_AUTH_FAILED"
     # Near expiry but not yet expired: a failed refresh still hands out the current token.
     await accounts.save("grok", OAuthToken("soon", "refresh-x", now_ms() + 60_000))
-    assert (await accounts.get("grok")).access_token == "soon"  # type: ignore[union-attr]
+    soon = await accounts.get("grok")
+    assert soon is not None and soon.access_token == "soon"
     await accounts.save("grok", OAuthToken("gone", "refresh-y", now_ms() - 1000))
     with pytest.raises(Ima2Error) as err:
         await accounts.get("grok")
