@@ -42,6 +42,7 @@ from ima2_gateway.routes import (
     provider_status,
     sessions,
     storage,
+    video,
 )
 from ima2_gateway.routes.web import mount_web
 from ima2_proto.v1 import auth_pb2_grpc, image_pb2_grpc, library_pb2_grpc, video_pb2_grpc
@@ -132,6 +133,7 @@ def create_app(settings: Settings) -> FastAPI:
         prompts,
         storage,
         metadata,
+        video,
     )
     for module in routers:
         app.include_router(module.router)

@@ -264,3 +264,34 @@ async def answer_sse(
         media_type=SSE_MEDIA_TYPE,
         headers=SSE_HEADERS,
     )
+
+
+async def _flushed_sse_body(
+    source: AsyncIterator[common_pb2.JobEvent], request_id: str, gw: Gateway
+) -> AsyncIterator[bytes]:
+    yield PING  # the headers and a first byte go out before the job has said anything
+    try:
+        first = await anext(source)
+    except (Ima2Error, StopAsyncIteration) as exc:
+        await source.aclose()
+        err = (
+            exc
+            if isinstance(exc, Ima2Error)
+            else Ima2Error("GENERATE_FAILED", "The job ended without events.")
+        )
+        yield frame(events.ERROR, {**error_payload(err), "requestId": request_id})
+        return
+    async for chunk in _sse_body(first, source, request_id, gw):
+        yield chunk
+
+
+def answer_sse_flushed(stream: AsyncIterator[Any], request: Request, *, request_id: str) -> StreamingResponse:
+    """Per-request SSE whose headers are sent at once (the video route): every failure, even one
+    before the job exists (admission, inputs), is an SSE `error` event on the open stream."""
+    gw = gateway(request)
+    source = job_events(gw, stream, request_id)
+    return StreamingResponse(
+        _flushed_sse_body(source, request_id, gw),
+        media_type=SSE_MEDIA_TYPE,
+        headers=SSE_HEADERS,
+    )

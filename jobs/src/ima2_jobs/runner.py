@@ -68,6 +68,7 @@ class Job:
         self.task: asyncio.Task[None] | None = None
         self.canceled = False
         self.ended = False
+        self.record: dict[str, Any] | None = None  # this owner's copy of the registry record
         self._seq = 0
 
     async def emit(self, event: str, payload: dict[str, Any], publish: bool = True) -> None:
@@ -96,7 +97,7 @@ class Job:
         await self.emit(events.PARTIAL, {**events.preview_ref(name, mime), "index": index})
 
     async def phase(self, phase: str, **extra: Any) -> None:
-        await self.runner.registry.set_phase(self.request_id, phase)
+        await self.runner.registry.set_phase(self.request_id, phase, self.record)
         await self.emit(events.PHASE, {"phase": phase, **extra})
 
     def raise_if_canceled(self) -> None:
@@ -188,8 +189,9 @@ class JobRunner:
         self, request_id: str, kind: str, meta: dict[str, Any], work: Work, async_mode: bool
     ) -> AsyncIterator[common_pb2.JobEvent]:
         """Admit the job, run `work` in the background and stream its events to the caller."""
-        await self.registry.admit(request_id, kind, meta, self.owner)
+        record = await self.registry.admit(request_id, kind, meta, self.owner)
         job = Job(self, request_id, kind, streaming=not async_mode)
+        job.record = record
         self.jobs[request_id] = job
         job.task = asyncio.create_task(self._execute(job, work))
         if async_mode:
@@ -257,7 +259,7 @@ class JobRunner:
     ) -> None:
         # The registry goes first: whoever sees the terminal event no longer finds the job listed.
         try:
-            ended_here = await self.registry.finish(job.request_id, status, http_status, code)
+            ended_here = await self.registry.finish(job.request_id, status, http_status, code, job.record)
         except Exception as exc:
             log.warning("job registry unreachable at finish", extra=log_fields(error=type(exc).__name__))
             ended_here = True
