@@ -4,7 +4,7 @@ upstream error mapping. Cross-service behaviour is tested in tests/integration/t
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
@@ -101,7 +101,7 @@ DONE = Answer(
 
 
 async def run_poll(
-    answers: list[Answer | Exception], **policy: Any
+    answers: Sequence[Answer | Exception], **policy: Any
 ) -> tuple[Any, list[tuple[float | None, bool]]]:
     seen: list[tuple[float | None, bool]] = []
 

@@ -267,7 +267,7 @@ async def answer_sse(
 
 
 async def _flushed_sse_body(
-    source: AsyncIterator[common_pb2.JobEvent], request_id: str, gw: Gateway
+    source: AsyncGenerator[common_pb2.JobEvent, None], request_id: str, gw: Gateway
 ) -> AsyncIterator[bytes]:
     yield PING  # the headers and a first byte go out before the job has said anything
     try:

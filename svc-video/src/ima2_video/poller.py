@@ -51,13 +51,14 @@ def _progress(body: dict[str, Any]) -> float | None:
 
 
 def _finished(body: dict[str, Any]) -> FinishedVideo:
-    video = body.get("video") if isinstance(body.get("video"), dict) else {}
+    given_video, given_usage = body.get("video"), body.get("usage")
+    video = given_video if isinstance(given_video, dict) else {}
     url = video.get("url")
     if video.get("respect_moderation") is False:
         raise Ima2Error("GROK_VIDEO_MODERATION_BLOCKED")
     if not isinstance(url, str) or not url:
         raise Ima2Error("GROK_VIDEO_EMPTY_RESPONSE")
-    usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
+    usage = given_usage if isinstance(given_usage, dict) else {}
     ticks = usage.get("cost_in_usd_ticks")
     duration = video.get("duration")
     return FinishedVideo(

@@ -45,7 +45,9 @@ async def video_generate(request: Request) -> Response:
             return error_response(err, request)
         requested = body.get("requestId")
         valid = isinstance(requested, str) and REQUEST_ID_RE.match(requested)
-        return sse_error_response(err, requested if valid else request.state.request_id)
+        return sse_error_response(
+            err, requested if valid and isinstance(requested, str) else request.state.request_id
+        )
     video = gateway(request).services.video
     stream = video.stream(video.stub.GenerateVideo, job)
     if job.async_mode:
