@@ -73,7 +73,7 @@ def test_lineage_from_a_sidecar_without_continuity() -> None:
 class Script:
     """A fake upstream whose polls answer from a list (an exception is raised)."""
 
-    def __init__(self, answers: list[Answer | Exception]) -> None:
+    def __init__(self, answers: Sequence[Answer | Exception]) -> None:
         self.answers = answers
         self.polls = 0
 
@@ -109,7 +109,7 @@ async def run_poll(
         seen.append((progress, stalled))
 
     poller = VideoPoller(PollPolicy(interval=0, **policy))
-    result = await poller.wait(Script(answers), "id", on_progress)  # type: ignore[arg-type]
+    result = await poller.wait(Script(answers), "id", on_progress)
     return result, seen
 
 
@@ -168,7 +168,7 @@ async def test_too_many_transient_errors_and_the_budget() -> None:
     assert result.model == "m"
     with pytest.raises(Ima2Error) as timed_out:
         await VideoPoller(PollPolicy(interval=0.01, budget=0.1)).wait(
-            Script([pending(1)]),  # type: ignore[arg-type]
+            Script([pending(1)]),
             "id",
             _ignore,
         )

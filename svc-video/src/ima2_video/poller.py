@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -20,7 +20,7 @@ from ima2_common import limits
 from ima2_common.errors import Ima2Error
 from ima2_common.logging import log_fields
 from ima2_video import errors
-from ima2_video.upstream import XaiVideoUpstream
+from ima2_video.upstream import Answer
 
 log = logging.getLogger("ima2.video.poll")
 
@@ -69,22 +69,24 @@ def _finished(body: dict[str, Any]) -> FinishedVideo:
     )
 
 
+class PollSource(Protocol):
+    """What the poll loop needs of a job's upstream (`XaiVideoUpstream`)."""
+
+    async def poll(self, request_id: str) -> Answer: ...
+
+
 class VideoPoller:
     def __init__(self, policy: PollPolicy) -> None:
         self.policy = policy
 
-    async def wait(
-        self, upstream: XaiVideoUpstream, xai_id: str, on_progress: ProgressCallback
-    ) -> FinishedVideo:
+    async def wait(self, upstream: PollSource, xai_id: str, on_progress: ProgressCallback) -> FinishedVideo:
         try:
             async with asyncio.timeout(self.policy.budget):
                 return await self._loop(upstream, xai_id, on_progress)
         except TimeoutError:
             raise Ima2Error("GROK_VIDEO_TIMEOUT") from None
 
-    async def _loop(
-        self, upstream: XaiVideoUpstream, xai_id: str, on_progress: ProgressCallback
-    ) -> FinishedVideo:
+    async def _loop(self, upstream: PollSource, xai_id: str, on_progress: ProgressCallback) -> FinishedVideo:
         loop = asyncio.get_running_loop()
         last_progress: float | None = None
         changed_at = loop.time()
