@@ -107,7 +107,11 @@ def responses_answer(text: str) -> dict[str, Any]:
 def test_style_sheet_extract(faults: RunningStack, tmp_path: Path) -> None:
     stack = faults
     sid = ok(ima2(stack.home, "session", "create", "extract")).stdout.strip()
-    # the sandbox's own answer is prose: reported with the server's code
+    # the sandbox's own model answers with a style sheet
+    own = as_json(ok(ima2(stack.home, "session", "style-sheet", "extract", sid, "-p", "noir", "--json")))
+    assert own["styleSheet"]["palette"] and "noir" in own["styleSheet"]["subject_details"]
+    # a model answering prose is reported with the server's code
+    fault(stack, upstream="openai", path="/responses", status=200, body=responses_answer("warm colours"))
     refused = ima2(stack.home, "session", "style-sheet", "extract", sid, "-p", "noir", "--json")
     assert_error(refused, 5, "STYLE_SHEET_PARSE", 422)
     answer = {"palette": ["ink", "rain grey"], "mood": "moody noir", "medium": "film still"}

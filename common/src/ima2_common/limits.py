@@ -32,6 +32,7 @@ PREVIEW_TTL_SECONDS = 600.0  # partial previews in the object store
 PREVIEWS_MAX_BYTES = 512 * 1024 * 1024
 HISTORY_DEFAULT_PAGE = 50
 HISTORY_MAX_PAGE = 500
+HISTORY_SEARCH_MAX_CHARS = 200  # `q` of GET /api/history beyond this is cut
 GRAPH_MAX_NODES = 500
 GRAPH_MAX_EDGES = 1000
 GRAPH_MAX_BODY_BYTES = 32 * 1024 * 1024  # PUT graph bodies beyond are GRAPH_TOO_LARGE before parsing

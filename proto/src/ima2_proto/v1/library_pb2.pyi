@@ -171,6 +171,7 @@ class ListHistoryRequest(_message.Message):
     FAVORITES_ONLY_FIELD_NUMBER: _builtins.int
     BROWSER_ID_FIELD_NUMBER: _builtins.int
     GROUP_BY_FIELD_NUMBER: _builtins.int
+    Q_FIELD_NUMBER: _builtins.int
     limit: _builtins.int
     before: _builtins.int
     before_filename: _builtins.str
@@ -181,6 +182,8 @@ class ListHistoryRequest(_message.Message):
     browser_id: _builtins.str
     group_by: _builtins.str
     """"" | "session" """
+    q: _builtins.str
+    """prompt search (full-text, word prefixes)"""
     def __init__(
         self,
         *,
@@ -193,10 +196,11 @@ class ListHistoryRequest(_message.Message):
         favorites_only: _builtins.bool = ...,
         browser_id: _builtins.str = ...,
         group_by: _builtins.str = ...,
+        q: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_before", b"_before", "_since", b"_since", "before", b"before", "since", b"since"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_before", b"_before", "_since", b"_since", "before", b"before", "before_filename", b"before_filename", "browser_id", b"browser_id", "favorites_only", b"favorites_only", "group_by", b"group_by", "limit", b"limit", "request_id", b"request_id", "session_id", b"session_id", "since", b"since"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_before", b"_before", "_since", b"_since", "before", b"before", "before_filename", b"before_filename", "browser_id", b"browser_id", "favorites_only", b"favorites_only", "group_by", b"group_by", "limit", b"limit", "q", b"q", "request_id", b"request_id", "session_id", b"session_id", "since", b"since"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__before: _TypeAlias = _typing.Literal["before"]  # noqa: Y015
     _WhichOneofArgType__before: _TypeAlias = _typing.Literal["_before", b"_before"]  # noqa: Y015
