@@ -84,7 +84,10 @@ async def run(listeners: int, rate: float, count: int) -> None:
                 latencies.append((max(times) - at) * 1000)
         spreads.sort()
         latencies.sort()
-        p = lambda xs, q: xs[min(len(xs) - 1, int(len(xs) * q))]  # noqa: E731
+
+        def p(xs: list[float], q: float) -> float:
+            return xs[min(len(xs) - 1, int(len(xs) * q))]
+
         print(f"listeners={listeners} rate={rate}/s events={count} deliveries/s={listeners * rate:.0f}")
         print(
             f"delivered={delivered}/{listeners * count} dropped={listeners * count - delivered} in_order={in_order}"

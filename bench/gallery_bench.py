@@ -23,17 +23,17 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "browser"))
 
 from history_bench import populate_files
 from playwright.sync_api import sync_playwright
-from ui_flow import chromium_path, launch_browser
 
 from ima2_common.settings import Settings
 from ima2_library.db.factory import create_database
 from ima2_library.history.history_store import HistorySqlStore
+from tests.browser.ui_flow import chromium_path, launch_browser
 from tests.stackctl import start_stack
 
 SCROLL_SCRIPT = """async ({frames, step}) => {
@@ -70,7 +70,7 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def measure(url: str, frames: int, group: str) -> dict:
+def measure(url: str, frames: int, group: str) -> dict[str, Any]:
     exe = chromium_path()
     if exe is None:
         raise SystemExit("Debian chromium is not installed at /usr/bin/chromium")

@@ -91,7 +91,7 @@ async def save_media_cost(library_addr: str, image: bytes, count: int) -> list[f
                 request_id=f"bench_{index}",
             )
             started = time.perf_counter()
-            await client.call("SaveMedia", request)
+            await client.unary(client.stub.SaveMedia, request)
             times.append((time.perf_counter() - started) * 1000)
     finally:
         await client.close()

@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -61,7 +62,7 @@ BASE_MS = 1_750_000_000_000
 PAGE = 50
 
 
-def sidecar_for(i: int, filename: str) -> dict:
+def sidecar_for(i: int, filename: str) -> dict[str, Any]:
     created = BASE_MS + (i // 3) * 1000  # runs of three share a createdAt
     return {
         "kind": "classic",
@@ -118,7 +119,7 @@ def populate_files(generated: Path, n: int) -> list[HistoryRecord]:
     return records
 
 
-def scan_first_page(generated: Path) -> tuple[list[dict], int]:
+def scan_first_page(generated: Path) -> tuple[list[dict[str, Any]], int]:
     """The reference's listing: readdir, stat, read sidecar, sort, slice."""
     rows = []
     for entry in os.scandir(generated):
@@ -155,7 +156,7 @@ def drop_database(admin_url: str, name: str) -> None:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def http_latency(home: Path, database_url: str, n: int, calls: int) -> dict:
+def http_latency(home: Path, database_url: str, n: int, calls: int) -> dict[str, Any]:
     """GET /api/history first page through the gateway of a whole stack on this IMA2_HOME."""
     env = {"IMA2_DATABASE_URL": database_url} if database_url else {}
     t0 = time.perf_counter()
@@ -180,7 +181,7 @@ def http_latency(home: Path, database_url: str, n: int, calls: int) -> dict:
     return {"http_p50": statistics.median(samples), "http_p99": percentile(samples, 0.99), "up_s": up_s}
 
 
-async def bench_size(n: int, calls: int, scan: bool, http: bool, admin_url: str) -> dict:
+async def bench_size(n: int, calls: int, scan: bool, http: bool, admin_url: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix=f"ima2-bench-{n}-") as tmp:
         home = Path(tmp) / "home"
         database, url = fresh_database(admin_url) if admin_url else ("", "")
@@ -191,7 +192,9 @@ async def bench_size(n: int, calls: int, scan: bool, http: bool, admin_url: str)
                 drop_database(admin_url, database)
 
 
-async def _bench_home(home: Path, database_url: str, n: int, calls: int, scan: bool, http: bool) -> dict:
+async def _bench_home(
+    home: Path, database_url: str, n: int, calls: int, scan: bool, http: bool
+) -> dict[str, Any]:
     settings = Settings(home=home, library_addr=f"127.0.0.1:{free_port()}", database_url=database_url)
     t0 = time.perf_counter()
     records = await asyncio.to_thread(populate_files, settings.generated_path, n)
@@ -209,15 +212,15 @@ async def _bench_home(home: Path, database_url: str, n: int, calls: int, scan: b
     running = await server.start(settings, reconcile=True, backfill=False)
     startup_s = time.perf_counter() - t0
     client = ServiceClient("library", settings.library_addr, library_pb2_grpc.LibraryServiceStub)
-    result: dict = {"n": n, "write_s": write_s, "insert_s": insert_s, "startup_s": startup_s}
+    result: dict[str, Any] = {"n": n, "write_s": write_s, "insert_s": insert_s, "startup_s": startup_s}
     try:
         request = library_pb2.ListHistoryRequest(limit=PAGE)
         for _ in range(20):
-            await client.call("ListHistory", request)
+            await client.unary(client.stub.ListHistory, request)
         samples = []
         for _ in range(calls):
             t = time.perf_counter()
-            reply = await client.call("ListHistory", request)
+            reply = await client.unary(client.stub.ListHistory, request)
             samples.append((time.perf_counter() - t) * 1000)
         assert reply.total == n and len(reply.items) == PAGE, (reply.total, len(reply.items))
         result |= {"p50": statistics.median(samples), "p99": percentile(samples, 0.99)}
@@ -232,7 +235,7 @@ async def _bench_home(home: Path, database_url: str, n: int, calls: int, scan: b
             times = []
             for _ in range(max(50, calls // 3)):
                 t = time.perf_counter()
-                await client.call("ListHistory", req)
+                await client.unary(client.stub.ListHistory, req)
                 times.append((time.perf_counter() - t) * 1000)
             result[f"{key}_p50"] = statistics.median(times)
     finally:

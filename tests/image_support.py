@@ -15,6 +15,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import httpx
@@ -72,7 +73,8 @@ def xmp_metadata(data: bytes) -> dict[str, Any]:
     """The ima2 generation metadata embedded in an image file (reference §2.3)."""
     match = XMP_RE.search(data)
     assert match, "no ima2 XMP packet in the file"
-    return json.loads(html.unescape(match.group(1).decode()))
+    packet: dict[str, Any] = json.loads(html.unescape(match.group(1).decode()))
+    return packet
 
 
 @dataclass
@@ -106,7 +108,8 @@ def files_of_request(stack: RunningStack, request_id: str) -> list[str]:
 async def history_rows(client: httpx.AsyncClient, **params: Any) -> list[dict[str, Any]]:
     response = await client.get("/api/history", params={"limit": 500, **params})
     assert response.status_code == 200, response.text
-    return response.json()["items"]
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
 
 
 async def upstream_calls(sandbox: httpx.AsyncClient, provider: str, path: str = "") -> list[dict[str, Any]]:
@@ -194,10 +197,12 @@ class EventWatch:
                 f"no terminal event for {request_id} on /api/events within {timeout}s"
             ) from None
 
-    async def __aexit__(self, *exc: object) -> None:
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if self._reader is not None:
             self._reader.cancel()
-        await self._live.__aexit__(*exc)
+        await self._live.__aexit__(exc_type, exc, tb)
 
 
 async def wait_until(predicate: Any, timeout: float = 20.0, interval: float = 0.1) -> Any:

@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any
 
 import httpx
@@ -95,5 +96,7 @@ class LiveEvents:
         await asyncio.wait_for(read(), timeout)
         return out
 
-    async def __aexit__(self, *exc: object) -> None:
-        await self._cm.__aexit__(*exc)
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self._cm.__aexit__(exc_type, exc, tb)

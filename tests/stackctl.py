@@ -47,11 +47,11 @@ class RunningStack:
 
     @property
     def sandbox_url(self) -> str:
-        return self.info["stack"]["sandboxUrl"]
+        return str(self.info["stack"]["sandboxUrl"])
 
     @property
     def nats_url(self) -> str:
-        return self.info["stack"]["natsUrl"]
+        return str(self.info["stack"]["natsUrl"])
 
     def child_pids(self) -> dict[str, int]:
         return {k: v for k, v in self.info["stack"]["pids"].items() if v}

@@ -79,7 +79,8 @@ async def generate(client: httpx.AsyncClient, body: dict[str, Any], timeout: flo
 async def generate_done(client: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, Any]:
     last = await generate(client, body)
     assert last.event == "done", last.data
-    return last.data
+    done: dict[str, Any] = last.data
+    return done
 
 
 async def video_calls(sandbox: httpx.AsyncClient, path: str = "/videos") -> list[dict[str, Any]]:
@@ -96,7 +97,8 @@ async def submits_of(sandbox: httpx.AsyncClient, prompt_marker: str) -> list[dic
 async def add_fault(sandbox: httpx.AsyncClient, **fault: Any) -> dict[str, Any]:
     response = await sandbox.post("/_sandbox/faults", json=fault)
     assert response.status_code == 201, response.text
-    return response.json()["fault"]
+    added: dict[str, Any] = response.json()["fault"]
+    return added
 
 
 async def sandbox_settings(sandbox: httpx.AsyncClient, **values: Any) -> None:
@@ -118,7 +120,10 @@ async def terminal_job(client: httpx.AsyncClient, request_id: str) -> dict[str, 
     """The job's terminal snapshot from /api/inflight (listing the KV keys can lag: poll for it)."""
 
     async def found() -> dict[str, Any] | None:
-        terminal = (await client.get("/api/inflight", params={"includeTerminal": "1"})).json()["terminalJobs"]
+        terminal: list[dict[str, Any]] = (
+            await client.get("/api/inflight", params={"includeTerminal": "1"})
+        ).json()["terminalJobs"]
         return next((j for j in terminal if j["requestId"] == request_id), None)
 
-    return await wait_until(found, timeout=10)
+    job: dict[str, Any] = await wait_until(found, timeout=10)
+    return job

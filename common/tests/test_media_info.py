@@ -10,7 +10,7 @@ from PIL import Image
 from ima2_common.media import image_size, png_info
 
 
-def encode(fmt: str, mode: str, size: tuple[int, int] = (321, 123), **options: object) -> bytes:
+def encode(fmt: str, mode: str, size: tuple[int, int] = (321, 123), /, **options: bool) -> bytes:
     buffer = io.BytesIO()
     Image.new(mode, size).save(buffer, fmt, **options)
     return buffer.getvalue()
@@ -42,7 +42,7 @@ def test_png_info_refuses_other_bytes() -> None:
         ("WEBP", "RGBA", {}),
     ],
 )
-def test_image_size_of_each_format(fmt: str, mode: str, options: dict[str, object]) -> None:
+def test_image_size_of_each_format(fmt: str, mode: str, options: dict[str, bool]) -> None:
     assert image_size(encode(fmt, mode, **options)) == (321, 123)
 
 

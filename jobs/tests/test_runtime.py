@@ -174,7 +174,8 @@ async def _wait_terminal(runtime: Runtime, request_id: str) -> dict[str, Any]:
     try:
         async for entry in watcher:
             if entry is not None and entry.value:
-                return json.loads(entry.value)
+                snapshot: dict[str, Any] = json.loads(entry.value)
+                return snapshot
     finally:
         await watcher.stop()
     raise AssertionError("no terminal snapshot")

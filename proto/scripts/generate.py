@@ -2,11 +2,13 @@
 
 The .proto files live beside their generated modules under proto/src/ima2_proto/v1, and
 protoc runs with proto/src as the include root, so the generated imports are correct as
-generated (`from ima2_proto.v1 import common_pb2`).
+generated (`from ima2_proto.v1 import common_pb2`). mypy-protobuf writes the type stubs: the
+messages' `_pb2.pyi` and the services' `_pb2_grpc.pyi`, whose stubs and servicers mypy checks.
 """
 
 from __future__ import annotations
 
+import shutil
 import sys
 from importlib import resources
 from pathlib import Path
@@ -20,9 +22,20 @@ def proto_files() -> list[Path]:
     return sorted((SRC_ROOT / "ima2_proto" / "v1").glob("*.proto"))
 
 
+def _plugin(name: str) -> str:
+    """mypy-protobuf's protoc plugins sit beside the interpreter in the environment's bin/."""
+    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    if found is None:
+        raise SystemExit(f"{name} not found: run `uv sync` (mypy-protobuf is a dev dependency)")
+    return found
+
+
 def generate(out_root: Path) -> None:
     out_root.mkdir(parents=True, exist_ok=True)
     well_known = resources.files("grpc_tools") / "_proto"
+    plugins = [
+        f"--plugin=protoc-gen-{name}={_plugin(f'protoc-gen-{name}')}" for name in ("mypy", "mypy_grpc")
+    ]
     for proto in proto_files():
         rel = proto.relative_to(SRC_ROOT).as_posix()
         args = [
@@ -30,8 +43,11 @@ def generate(out_root: Path) -> None:
             f"-I{SRC_ROOT}",
             f"-I{well_known}",
             f"--python_out={out_root}",
-            f"--pyi_out={out_root}",
+            *plugins,
+            f"--mypy_out=quiet:{out_root}",
             f"--grpc_python_out={out_root}",
+            # Every caller is on grpc.aio: the stubs type the async multi-callables only.
+            f"--mypy_grpc_out=only_async,quiet:{out_root}",
             rel,
         ]
         if protoc.main(args) != 0:

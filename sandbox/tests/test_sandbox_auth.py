@@ -9,13 +9,21 @@ import httpx
 
 from ima2_sandbox.jwt_util import b64url, claims_of
 
+
+def jwt_claims(token: str) -> dict[str, Any]:
+    found = claims_of(token)
+    assert found is not None, "not a JWT"
+    return found
+
+
 XAI_CLIENT = "b1a00492-073a-47ea-816f-4c329264a828"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 OPENAI_CLIENT = "app_EMoamEEZ73f0CkXaXp7hrann"
 
 
 async def discovery(client: httpx.AsyncClient) -> dict[str, Any]:
-    return (await client.get("/xai-auth/.well-known/openid-configuration")).json()
+    document: dict[str, Any] = (await client.get("/xai-auth/.well-known/openid-configuration")).json()
+    return document
 
 
 async def start_xai(client: httpx.AsyncClient) -> dict[str, Any]:
@@ -25,7 +33,8 @@ async def start_xai(client: httpx.AsyncClient) -> dict[str, Any]:
         data={"client_id": XAI_CLIENT, "scope": "openid email offline_access"},
     )
     assert response.status_code == 200
-    return response.json()
+    body: dict[str, Any] = response.json()
+    return body
 
 
 async def poll_xai(client: httpx.AsyncClient, device_code: str) -> httpx.Response:
@@ -58,7 +67,7 @@ async def test_xai_device_flow_approve(client: httpx.AsyncClient) -> None:
     assert token.status_code == 200
     tokens = token.json()
     assert tokens["token_type"] == "Bearer" and tokens["expires_in"] == 3600
-    assert claims_of(tokens["id_token"])["email"] == "ada@example.com"
+    assert jwt_claims(tokens["id_token"])["email"] == "ada@example.com"
     again = await poll_xai(client, device["device_code"])
     assert again.json()["error"] == "invalid_grant"
     # the access token works against the xAI API, userinfo and billing
@@ -109,7 +118,7 @@ async def test_xai_auto_approve(client: httpx.AsyncClient) -> None:
     assert (await poll_xai(client, device["device_code"])).status_code == 400
     token = await poll_xai(client, device["device_code"])
     assert token.status_code == 200
-    assert claims_of(token.json()["access_token"])["email"] == "sandbox-user@example.com"
+    assert jwt_claims(token.json()["access_token"])["email"] == "sandbox-user@example.com"
 
 
 async def test_openai_device_flow(client: httpx.AsyncClient) -> None:
@@ -142,9 +151,9 @@ async def test_openai_device_flow(client: httpx.AsyncClient) -> None:
     tokens = await client.post("/openai-auth/oauth/token", data=exchange)
     assert tokens.status_code == 200
     body = tokens.json()
-    claims = claims_of(body["access_token"])
+    claims = jwt_claims(body["access_token"])
     account = claims["https://api.openai.com/auth"]["chatgpt_account_id"]
-    assert account and claims_of(body["id_token"])["email"] == "grace@example.com"
+    assert account and jwt_claims(body["id_token"])["email"] == "grace@example.com"
     assert (await client.post("/openai-auth/oauth/token", data=exchange)).status_code == 400  # code used
     codex = {"Authorization": f"Bearer {body['access_token']}", "chatgpt-account-id": account}
     usage = await client.get("/codex/backend-api/wham/usage", headers=codex)

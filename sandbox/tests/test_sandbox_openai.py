@@ -10,9 +10,15 @@ import httpx
 from PIL import Image
 
 KEY = {"Authorization": "Bearer sk-test-sandbox-key"}
-PNG_1PX = base64.b64encode(
-    (lambda b: (Image.new("RGB", (64, 32), (10, 20, 30)).save(b, "PNG"), b.getvalue())[1])(io.BytesIO())
-).decode()
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 32), (10, 20, 30)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+PNG_1PX = base64.b64encode(_png()).decode()
 
 
 def payload(**overrides: Any) -> dict[str, Any]:

@@ -229,7 +229,7 @@ async def test_progrok(client: httpx.AsyncClient) -> None:
 async def submit(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> str:
     response = await client.post(f"/xai/v1/videos/{path}", json=body, headers=XAI)
     assert response.status_code == 200, response.text
-    return response.json()["request_id"]
+    return str(response.json()["request_id"])
 
 
 async def test_video_lifecycle(client: httpx.AsyncClient) -> None:

@@ -48,7 +48,7 @@ class ScriptedLogin:
 
 
 def accounts_for(tmp_path: Path, client: ScriptedLogin) -> OAuthAccounts:
-    return OAuthAccounts({"grok": ProgrokAuthFile(tmp_path / "auth.json")}, {"grok": client})  # type: ignore[dict-item]
+    return OAuthAccounts({"grok": ProgrokAuthFile(tmp_path / "auth.json")}, {"grok": client})
 
 
 def test_config_store_writes_0600_reloads_and_refuses_a_corrupt_file(tmp_path: Path) -> None:
@@ -86,7 +86,8 @@ def test_token_files_round_trip(tmp_path: Path) -> None:
     assert (
         saved["OPENAI_API_KEY"] == "sk-kept" and saved["custom"] is True and saved["auth_mode"] == "chatgpt"
     )
-    assert codex.read() is not None and codex.read().account_id == "acct"  # type: ignore[union-attr]
+    read = codex.read()
+    assert read is not None and read.account_id == "acct"
 
 
 async def test_switch_follows_slow_down_retries_and_completion(tmp_path: Path) -> None:
@@ -106,7 +107,7 @@ async def test_switch_follows_slow_down_retries_and_completion(tmp_path: Path) -
         slept.append(seconds)
         await asyncio.sleep(0)
 
-    switcher = AccountSwitcher(accounts, {"grok": client}, abandon_seconds=60, sleep=quick_sleep)  # type: ignore[dict-item]
+    switcher = AccountSwitcher(accounts, {"grok": client}, abandon_seconds=60, sleep=quick_sleep)
     session = await switcher.start("grok")
     for _ in range(200):
         if session.status != "pending":
@@ -120,7 +121,7 @@ async def test_switch_follows_slow_down_retries_and_completion(tmp_path: Path) -
 
 async def test_switch_limits_pending_sessions_and_gives_up_after_retries(tmp_path: Path) -> None:
     client = ScriptedLogin([PollOutcome("retry")] * 10)
-    switcher = AccountSwitcher(accounts_for(tmp_path, client), {"grok": client}, abandon_seconds=60)  # type: ignore[dict-item]
+    switcher = AccountSwitcher(accounts_for(tmp_path, client), {"grok": client}, abandon_seconds=60)
     first = await switcher.start("grok")
     for _ in range(200):
         if first.status != "pending":
@@ -143,7 +144,7 @@ async def test_switch_limits_pending_sessions_and_gives_up_after_retries(tmp_pat
 async def test_switch_sessions_expire_and_are_abandoned(tmp_path: Path) -> None:
     client = ScriptedLogin([])
     now = [0.0]
-    switcher = AccountSwitcher(accounts_for(tmp_path, client), {"grok": client}, abandon_seconds=30)  # type: ignore[dict-item]
+    switcher = AccountSwitcher(accounts_for(tmp_path, client), {"grok": client}, abandon_seconds=30)
     switcher.clock = lambda: now[0]
     session = await switcher.start("grok")
     now[0] = 31.0
@@ -172,7 +173,8 @@ async def test_concurrent_refreshes_after_a_401_refresh_once(tmp_path: Path) -> 
     assert err.value.code == "GROK_AUTH_FAILED"
     # Near expiry but not yet expired: a failed refresh still hands out the current token.
     await accounts.save("grok", OAuthToken("soon", "refresh-x", now_ms() + 60_000))
-    assert (await accounts.get("grok")).access_token == "soon"  # type: ignore[union-attr]
+    soon = await accounts.get("grok")
+    assert soon is not None and soon.access_token == "soon"
     await accounts.save("grok", OAuthToken("gone", "refresh-y", now_ms() - 1000))
     with pytest.raises(Ima2Error) as err:
         await accounts.get("grok")

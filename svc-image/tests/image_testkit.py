@@ -90,7 +90,8 @@ class SandboxControl:
 
     async def requests(self, upstream: str = "", path: str = "") -> list[dict[str, Any]]:
         response = await self.client.get("/_sandbox/requests", params={"upstream": upstream, "path": path})
-        return response.json()["requests"]
+        requests: list[dict[str, Any]] = response.json()["requests"]
+        return requests
 
 
 def make_call(**overrides: Any) -> ImageCall:

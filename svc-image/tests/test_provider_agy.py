@@ -47,7 +47,8 @@ class Box:
         (self.home / ".ima2-sandbox-agy.json").write_text(json.dumps({"scenario": name, **extra}))
 
     def last(self) -> dict[str, Any]:
-        return json.loads((self.home / ".ima2-sandbox-agy.last.json").read_text())
+        run: dict[str, Any] = json.loads((self.home / ".ima2-sandbox-agy.last.json").read_text())
+        return run
 
     def ran(self) -> bool:
         return (self.home / ".ima2-sandbox-agy.last.json").exists()

@@ -16,7 +16,8 @@ from PIL import Image
 from ima2_common.grpc_client import ServiceClient
 from ima2_common.settings import Settings
 from ima2_library import server
-from ima2_proto.v1 import library_pb2
+from ima2_library.db.database import Database
+from ima2_proto.v1 import library_pb2, library_pb2_grpc
 
 
 def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (640, 480), mode: str = "RGB") -> bytes:
@@ -48,7 +49,7 @@ def real_mp4(width: int = 640, height: int = 360, seconds: float = 1.0) -> bytes
 class Library:
     settings: Settings
     running: server.RunningLibrary
-    client: ServiceClient
+    client: ServiceClient[library_pb2_grpc.LibraryServiceStub]
     stopped: bool = False
 
     @property
@@ -68,13 +69,20 @@ class Library:
         )
         if metadata:
             request.metadata.update(metadata)
-        return await self.client.call("SaveMedia", request)
+        return await self.client.unary(self.client.stub.SaveMedia, request)
 
     async def history(self, **fields: Any) -> library_pb2.ListHistoryResponse:
-        return await self.client.call("ListHistory", library_pb2.ListHistoryRequest(**fields))
+        return await self.client.unary(self.client.stub.ListHistory, library_pb2.ListHistoryRequest(**fields))
 
 
 StartLibrary = Callable[..., Awaitable[Library]]
+
+
+async def scalar(database: Database, sql: str) -> Any:
+    """The first column of the one row `sql` answers."""
+    row = await database.fetchone(sql)
+    assert row is not None, sql
+    return row[0]
 
 
 async def stop(library: Library) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from library_testkit import Library, image_bytes
 
@@ -47,7 +48,7 @@ async def test_cursor_pages_across_equal_created_at(library: Library) -> None:
     cursor = None
     pages = 0
     while True:
-        kwargs = {"limit": 2}
+        kwargs: dict[str, Any] = {"limit": 2}
         if cursor is not None:
             kwargs |= {"before": cursor.before, "before_filename": cursor.before_filename}
         page = await library.history(**kwargs)
@@ -127,7 +128,9 @@ async def test_read_of_a_vanished_file_hides_its_row(library: Library) -> None:
     item = await library.save()
     (library.generated / item.filename).unlink()
     try:
-        await library.client.call("ReadMedia", library_pb2.ReadMediaRequest(filename=item.filename))
+        await library.client.unary(
+            library.client.stub.ReadMedia, library_pb2.ReadMediaRequest(filename=item.filename)
+        )
     except Ima2Error as err:
         assert err.code == "ASSET_NOT_FOUND"
     else:

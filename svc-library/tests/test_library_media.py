@@ -7,10 +7,12 @@ import json
 import logging
 import os
 import re
+from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
-from library_testkit import MP4_BYTES, Library, image_bytes, real_mp4
+from library_testkit import MP4_BYTES, Library, StartLibrary, image_bytes, real_mp4
 from PIL import Image
 
 from ima2_common.errors import Ima2Error
@@ -35,7 +37,7 @@ META = {
 }
 
 
-def no_temp_files(directory) -> bool:
+def no_temp_files(directory: Path) -> bool:
     return not [name for name in os.listdir(directory) if name.endswith(".tmp")]
 
 
@@ -113,7 +115,7 @@ async def test_small_images_are_not_enlarged(library: Library) -> None:
         ("canvas", {}, r"canvas-1700000000000_abcd_0-\d{14}-[0-9a-f]{6}\.png"),
     ],
 )
-async def test_names_per_kind(library: Library, kind: str, extra: dict, pattern: str) -> None:
+async def test_names_per_kind(library: Library, kind: str, extra: dict[str, Any], pattern: str) -> None:
     metadata = {"canvasSourceFilename": "1700000000000_abcd_0.png"} if kind == "canvas" else None
     item = await library.save(kind=kind, metadata=metadata, **extra)
     assert re.fullmatch(pattern, item.filename), item.filename
@@ -178,7 +180,9 @@ async def test_read_media_returns_bytes_mime_and_metadata(library: Library) -> N
     item = await library.save(
         image_bytes("WEBP"), "image/webp", metadata={"prompt": "hello", "nodeId": "n_x"}
     )
-    reply = await library.client.call("ReadMedia", library_pb2.ReadMediaRequest(filename=item.filename))
+    reply = await library.client.unary(
+        library.client.stub.ReadMedia, library_pb2.ReadMediaRequest(filename=item.filename)
+    )
     assert reply.data == (library.generated / item.filename).read_bytes()
     assert reply.mime == "image/webp"
     assert reply.metadata["prompt"] == "hello" and reply.metadata["filename"] == item.filename
@@ -194,27 +198,31 @@ async def test_node_names_with_special_characters_are_encoded(library: Library) 
 async def test_get_node(library: Library) -> None:
     item = await library.save(kind="node", metadata={"prompt": "root", "sessionId": "s1"})
     node_id = item.filename.removesuffix(".png")
-    node = await library.client.call("GetNode", library_pb2.GetNodeRequest(node_id=node_id))
+    node = await library.client.unary(
+        library.client.stub.GetNode, library_pb2.GetNodeRequest(node_id=node_id)
+    )
     assert node.node_id == node_id and node.url == item.url
     assert node.meta["prompt"] == "root" and node.meta["sessionId"] == "s1"
     for missing in ("n_ffffffffff", ""):
         with pytest.raises(Ima2Error) as err:
-            await library.client.call("GetNode", library_pb2.GetNodeRequest(node_id=missing))
+            await library.client.unary(
+                library.client.stub.GetNode, library_pb2.GetNodeRequest(node_id=missing)
+            )
         assert err.value.code == "NODE_NOT_FOUND"
     (library.generated / item.filename).unlink()
     with pytest.raises(Ima2Error) as err:
-        await library.client.call("GetNode", library_pb2.GetNodeRequest(node_id=node_id))
+        await library.client.unary(library.client.stub.GetNode, library_pb2.GetNodeRequest(node_id=node_id))
     assert err.value.code == "NODE_NOT_FOUND"
 
 
-async def test_storage_status(start_library) -> None:
+async def test_storage_status(start_library: StartLibrary) -> None:
     lib = await start_library()
-    status = await lib.client.call("GetStorageStatus", common_pb2.Empty())
+    status = await lib.client.unary(lib.client.stub.GetStorageStatus, common_pb2.Empty())
     assert status.state == "not_found" and status.message_kind == "apology" and status.generated_count == 0
     assert status.generated_dir_label.endswith("home/generated")
     assert status.override_config_dir and not status.override_generated_dir
     await lib.save()
-    status = await lib.client.call("GetStorageStatus", common_pb2.Empty())
+    status = await lib.client.unary(lib.client.stub.GetStorageStatus, common_pb2.Empty())
     assert status.state == "ok" and status.message_kind == "ok" and status.generated_count == 1
     assert status.legacy_files_found == 0
 

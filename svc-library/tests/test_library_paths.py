@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from library_testkit import Library
@@ -13,7 +14,9 @@ from ima2_proto.v1 import library_pb2
 
 
 async def read(library: Library, filename: str) -> library_pb2.MediaBytes:
-    return await library.client.call("ReadMedia", library_pb2.ReadMediaRequest(filename=filename))
+    return await library.client.unary(
+        library.client.stub.ReadMedia, library_pb2.ReadMediaRequest(filename=filename)
+    )
 
 
 async def code_of(library: Library, filename: str) -> str:
@@ -50,7 +53,7 @@ async def test_absent_files_and_non_media_are_not_found(library: Library) -> Non
     assert await code_of(library, "passwd") == "ASSET_NOT_FOUND"
 
 
-async def test_symlink_pointing_outside_is_refused(library: Library, tmp_path) -> None:
+async def test_symlink_pointing_outside_is_refused(library: Library, tmp_path: Path) -> None:
     secret = tmp_path / "secret.png"
     secret.write_bytes(b"\x89PNG\r\n\x1a\nsecret")
     os.symlink(secret, library.generated / "link.png")

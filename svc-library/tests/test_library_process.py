@@ -32,7 +32,7 @@ async def test_process_serves_and_shuts_down(tmp_path: Path) -> None:
             await asyncio.sleep(0.05)
         else:
             raise AssertionError("svc-library did not become healthy")
-        status = await client.call("GetStorageStatus", common_pb2.Empty())
+        status = await client.unary(client.stub.GetStorageStatus, common_pb2.Empty())
         assert status.state == "not_found"
         assert (tmp_path / "home" / "ima2.db").exists()
         assert (tmp_path / "home" / "generated").is_dir()

@@ -6,14 +6,14 @@ import json
 import os
 import time
 
-from library_testkit import Library, image_bytes, real_mp4, stop
+from library_testkit import Library, StartLibrary, image_bytes, real_mp4, stop
 
 from ima2_common.files import write_atomic, write_json_atomic
 from ima2_library.media import xmp
 from ima2_proto.v1 import common_pb2, library_pb2
 
 
-async def test_file_and_sidecar_without_row_are_indexed_on_restart(start_library) -> None:
+async def test_file_and_sidecar_without_row_are_indexed_on_restart(start_library: StartLibrary) -> None:
     lib = await start_library()
     await lib.save(metadata={"createdAt": 1000})
     generated = lib.generated
@@ -46,7 +46,7 @@ async def test_file_and_sidecar_without_row_are_indexed_on_restart(start_library
     assert (await lib.history()).items[0].thumb.endswith(".thumb.jpg")
 
 
-async def test_file_without_sidecar_uses_xmp_then_stat(start_library) -> None:
+async def test_file_without_sidecar_uses_xmp_then_stat(start_library: StartLibrary) -> None:
     lib = await start_library()
     generated = lib.generated
     await stop(lib)
@@ -61,11 +61,11 @@ async def test_file_without_sidecar_uses_xmp_then_stat(start_library) -> None:
     assert a.created_at == 1234 and a.metadata["prompt"] == "from xmp" and a.mime == "image/jpeg"
     b = by_name["n_0123456789.webp"]
     assert abs(b.created_at - time.time() * 1000) < 60_000
-    node = await lib.client.call("GetNode", library_pb2.GetNodeRequest(node_id="n_0123456789"))
+    node = await lib.client.unary(lib.client.stub.GetNode, library_pb2.GetNodeRequest(node_id="n_0123456789"))
     assert node.url == "/generated/n_0123456789.webp"
 
 
-async def test_deleted_file_disappears_and_comes_back(start_library) -> None:
+async def test_deleted_file_disappears_and_comes_back(start_library: StartLibrary) -> None:
     lib = await start_library()
     keep = await lib.save(metadata={"createdAt": 2000})
     gone = await lib.save(metadata={"createdAt": 1000})
@@ -77,7 +77,7 @@ async def test_deleted_file_disappears_and_comes_back(start_library) -> None:
     lib = await start_library()
     page = await lib.history()
     assert [i.filename for i in page.items] == [keep.filename] and page.total == 1
-    status = await lib.client.call("GetStorageStatus", common_pb2.Empty())
+    status = await lib.client.unary(lib.client.stub.GetStorageStatus, common_pb2.Empty())
     assert status.generated_count == 1
     await stop(lib)
 
@@ -86,7 +86,7 @@ async def test_deleted_file_disappears_and_comes_back(start_library) -> None:
     assert (await lib.history()).total == 2
 
 
-async def test_missing_thumbnails_are_backfilled_at_start(start_library) -> None:
+async def test_missing_thumbnails_are_backfilled_at_start(start_library: StartLibrary) -> None:
     lib = await start_library()
     item = await lib.save(image_bytes("PNG", (900, 900)))
     thumb = lib.generated / item.thumb.removeprefix("/generated/")
@@ -109,20 +109,20 @@ async def test_backfill_rpc_counts(library: Library) -> None:
     await library.save(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 32, "video/mp4", "video")  # no frames
     (library.generated / a.thumb.removeprefix("/generated/")).unlink()
     (library.generated / video.thumb.removeprefix("/generated/")).unlink()
-    reply = await library.client.call("BackfillThumbnails", common_pb2.Empty())
+    reply = await library.client.unary(library.client.stub.BackfillThumbnails, common_pb2.Empty())
     assert (reply.total, reply.created, reply.skipped, reply.failed) == (4, 2, 1, 1)
     assert (library.generated / video.thumb.removeprefix("/generated/")).exists()
-    reply = await library.client.call("BackfillThumbnails", common_pb2.Empty())
+    reply = await library.client.unary(library.client.stub.BackfillThumbnails, common_pb2.Empty())
     assert (reply.total, reply.created, reply.skipped, reply.failed) == (4, 0, 3, 1)
 
 
 async def test_undecodable_file_counts_as_failed(library: Library) -> None:
     (library.generated / "1700000000000_00000000_0.png").write_bytes(b"\x89PNG\r\n\x1a\ngarbage")
-    reply = await library.client.call("BackfillThumbnails", common_pb2.Empty())
+    reply = await library.client.unary(library.client.stub.BackfillThumbnails, common_pb2.Empty())
     assert reply.failed == 1 and reply.created == 0
 
 
-async def test_stale_temp_files_are_removed(start_library) -> None:
+async def test_stale_temp_files_are_removed(start_library: StartLibrary) -> None:
     lib = await start_library()
     generated = lib.generated
     await stop(lib)
@@ -137,7 +137,7 @@ async def test_stale_temp_files_are_removed(start_library) -> None:
     assert (await lib.history()).total == 0
 
 
-async def test_sidecar_json_is_valid_after_restart(start_library) -> None:
+async def test_sidecar_json_is_valid_after_restart(start_library: StartLibrary) -> None:
     lib = await start_library()
     item = await lib.save(metadata={"prompt": "x"})
     await stop(lib)

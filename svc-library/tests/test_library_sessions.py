@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from library_testkit import scalar
 
 from ima2_common.errors import Ima2Error
 from ima2_library.db.database import Database
@@ -93,7 +94,7 @@ async def test_graph_saves_race_to_one_winner(database: Database) -> None:
     with pytest.raises(Ima2Error) as err:
         await store.save_graph(session.id, 2, graphs[0])
     assert err.value.code == "SESSION_NOT_FOUND"
-    assert (await database.fetchone("SELECT COUNT(*) FROM graph_nodes"))[0] == 0
+    assert await scalar(database, "SELECT COUNT(*) FROM graph_nodes") == 0
 
 
 async def test_default_session_is_made_once(database: Database) -> None:

@@ -10,7 +10,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from library_testkit import image_bytes
+from library_testkit import image_bytes, scalar
 from PIL import Image, PngImagePlugin
 
 from ima2_common.errors import Ima2Error
@@ -18,7 +18,7 @@ from ima2_library.db.database import Database
 from ima2_library.db.migrations import LATEST_VERSION, SchemaTooNewError, migrate_sqlite
 from ima2_library.db.postgres_database import PostgresDatabase
 from ima2_library.db.sqlite_database import SqliteDatabase
-from ima2_library.history.history_common import HistoryQuery, HistoryRecord
+from ima2_library.history.history_common import HistoryQuery, HistoryRecord, MediaStatus
 from ima2_library.history.history_store import HistorySqlStore
 from ima2_library.media import naming, xmp
 from ima2_library.media.thumbnails import ThumbnailError, render_thumbnail, thumb_name
@@ -76,7 +76,8 @@ def test_foreign_payloads_are_ignored() -> None:
 def test_embed_is_idempotent_and_replaces(fmt: str, mime: str) -> None:
     first = xmp.embed(image_bytes(fmt, (32, 32)), mime, {"prompt": "one"})
     second = xmp.embed(first, mime, {"prompt": "two"})
-    assert xmp.read_embedded(second)[0]["prompt"] == "two"
+    found, _ = xmp.read_embedded(second)
+    assert found is not None and found["prompt"] == "two"
     assert second.count(b"GenerationMetadata") == 1
 
 
@@ -110,7 +111,7 @@ def test_png_comment_is_read_when_no_xmp() -> None:
     out = io.BytesIO()
     Image.new("RGB", (4, 4)).save(out, "PNG", pnginfo=info)
     found, source = xmp.read_embedded(out.getvalue())
-    assert source == "png-comment" and found["prompt"] == "from comment"
+    assert source == "png-comment" and found is not None and found["prompt"] == "from comment"
 
 
 def test_xmp_after_idat_is_found() -> None:
@@ -118,8 +119,8 @@ def test_xmp_after_idat_is_found() -> None:
     body = b"XML:com.adobe.xmp\x00\x00\x00\x00\x00" + xmp.packet_for(xmp.build_payload({"prompt": "late"}))
     chunk = struct.pack(">I", len(body)) + b"iTXt" + body + struct.pack(">I", zlib.crc32(b"iTXt" + body))
     late = data[:-12] + chunk + data[-12:]
-    assert xmp.read_embedded(late) == (xmp.read_embedded(late)[0], "xmp")
-    assert xmp.read_embedded(late)[0]["prompt"] == "late"
+    found, source = xmp.read_embedded(late)
+    assert source == "xmp" and found is not None and found["prompt"] == "late"
 
 
 def test_embed_refuses_garbage() -> None:
@@ -176,7 +177,7 @@ def test_naming_rules() -> None:
     assert naming.infer_kind("n_0123456789.png") == "node"
 
 
-def test_dir_label(monkeypatch, tmp_path: Path) -> None:
+def test_dir_label(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     assert dir_label(tmp_path / ".ima2" / "generated") == "~/.ima2/generated"
     assert dir_label(Path("/srv/media")) == "/srv/media"
@@ -212,8 +213,8 @@ def test_migrations_are_versioned_and_idempotent(tmp_path: Path) -> None:
 async def test_database_pragmas(tmp_path: Path) -> None:
     db = SqliteDatabase(tmp_path / "b.db")
     await db.start()
-    assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"
-    assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1
+    assert await scalar(db, "PRAGMA journal_mode") == "wal"
+    assert await scalar(db, "PRAGMA foreign_keys") == 1
     assert await db.schema_version() == LATEST_VERSION
     await db.close()
 
@@ -225,7 +226,7 @@ async def test_postgres_migrations_are_idempotent(database: Database, database_u
     again = PostgresDatabase(database_url)
     await again.start()  # a second replica starting on a migrated schema applies nothing
     assert await again.schema_version() == LATEST_VERSION
-    assert (await again.fetchone("SELECT COUNT(*) FROM schema_version"))[0] == LATEST_VERSION
+    assert await scalar(again, "SELECT COUNT(*) FROM schema_version") == LATEST_VERSION
     await again.close()
 
 
@@ -236,7 +237,7 @@ async def test_transactions_roll_back_on_error(database: Database) -> None:
                 "INSERT INTO favorites (browser_id, filename, created_at) VALUES (?, ?, ?)", ("b", "f", 1)
             )
             raise RuntimeError("boom")
-    assert (await database.fetchone("SELECT COUNT(*) FROM favorites"))[0] == 0
+    assert await scalar(database, "SELECT COUNT(*) FROM favorites") == 0
 
 
 async def test_store_round_trip_and_bulk(database: Database) -> None:
@@ -255,7 +256,8 @@ async def test_store_round_trip_and_bulk(database: Database) -> None:
     )
     await store.upsert(record)
     assert await store.get("a.png") == record
-    assert (await store.get_by_node("n_1")).filename == "a.png"
+    by_node = await store.get_by_node("n_1")
+    assert by_node is not None and by_node.filename == "a.png"
     bulk = [
         HistoryRecord(
             filename=f"{i:05d}.png", created_at=i, media_type="image", mime="image/png", size_bytes=1
@@ -283,10 +285,10 @@ async def test_visible_counter_follows_every_write(database: Database) -> None:
     store = HistorySqlStore(database)
 
     async def counts() -> tuple[int, int]:
-        exact = (await database.fetchone("SELECT COUNT(*) FROM media WHERE status = 'ok'"))[0]
+        exact = await scalar(database, "SELECT COUNT(*) FROM media WHERE status = 'ok'")
         return await store.count_visible(), int(exact)
 
-    def rec(name: str, status: str = "ok") -> HistoryRecord:
+    def rec(name: str, status: MediaStatus = "ok") -> HistoryRecord:
         return HistoryRecord(
             filename=name, created_at=1, media_type="image", mime="image/png", size_bytes=1, status=status
         )

@@ -3,7 +3,7 @@ upstream error mapping. Cross-service behaviour is tested in tests/integration/t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
@@ -71,7 +71,7 @@ def test_lineage_from_a_sidecar_without_continuity() -> None:
 class Script:
     """A fake upstream whose polls answer from a list (an exception is raised)."""
 
-    def __init__(self, answers: list[Answer | Exception]) -> None:
+    def __init__(self, answers: Sequence[Answer | Exception]) -> None:
         self.answers = answers
         self.polls = 0
 
@@ -99,7 +99,7 @@ DONE = Answer(
 
 
 async def run_poll(
-    answers: list[Answer | Exception], **policy: Any
+    answers: Sequence[Answer | Exception], **policy: Any
 ) -> tuple[Any, list[tuple[float | None, bool]]]:
     seen: list[tuple[float | None, bool]] = []
 
@@ -107,7 +107,7 @@ async def run_poll(
         seen.append((progress, stalled))
 
     poller = VideoPoller(PollPolicy(interval=0, **policy))
-    result = await poller.wait(Script(answers), "id", on_progress)  # type: ignore[arg-type]
+    result = await poller.wait(Script(answers), "id", on_progress)
     return result, seen
 
 
@@ -166,7 +166,7 @@ async def test_too_many_transient_errors_and_the_budget() -> None:
     assert result.model == "m"
     with pytest.raises(Ima2Error) as timed_out:
         await VideoPoller(PollPolicy(interval=0.01, budget=0.1)).wait(
-            Script([pending(1)]),  # type: ignore[arg-type]
+            Script([pending(1)]),
             "id",
             _ignore,
         )

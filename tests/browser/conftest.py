@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from ui_flow import chromium_path, launch_browser, watch_page_errors
+
+from tests.browser.ui_flow import chromium_path, launch_browser, watch_page_errors
 
 
 # Module scope: Playwright's sync API keeps an event loop running in this thread while it is

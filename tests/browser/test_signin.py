@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
-from ui_flow import check_axe, screenshot
 
+from tests.browser.ui_flow import check_axe, screenshot
 from tests.integration.test_access import LanStack, start_lan_stack
 
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")

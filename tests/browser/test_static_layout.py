@@ -26,7 +26,8 @@ def _import_map() -> dict[str, str]:
     html = (STATIC_DIR / "index.html").read_text()
     block = re.search(r'<script type="importmap">(.*?)</script>', html, re.S)
     assert block, "index.html has an import map"
-    return json.loads(block.group(1))["imports"]
+    imports: dict[str, str] = json.loads(block.group(1))["imports"]
+    return imports
 
 
 def test_import_map_and_preloads_cover_every_module() -> None:

@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
-from ui_flow import generate, job_card, open_studio, wait_done
 
+from tests.browser.ui_flow import generate, job_card, open_studio, wait_done
 from tests.stackctl import RunningStack
 
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
@@ -36,7 +36,8 @@ def png(color: tuple[int, int, int] = (200, 60, 40), size: tuple[int, int] = (64
 def history(stack: RunningStack, **params: Any) -> dict[str, Any]:
     response = httpx.get(f"{stack.url}/api/history", params=params, timeout=10)
     assert response.status_code == 200, response.text
-    return response.json()
+    page: dict[str, Any] = response.json()
+    return page
 
 
 def inflight_ids(stack: RunningStack) -> set[str]:
@@ -226,7 +227,8 @@ def _import(stack: RunningStack, color: tuple[int, int, int]) -> dict[str, Any]:
         f"{stack.url}/api/history/import-local", content=png(color), headers={"Content-Type": "image/png"}
     )
     assert reply.status_code == 201, reply.text
-    return reply.json()["item"]
+    item: dict[str, Any] = reply.json()["item"]
+    return item
 
 
 def test_gallery_search_lightbox_favourite_delete_undo_and_permanent(
@@ -481,7 +483,7 @@ def test_every_screen_passes_axe_and_is_photographed(
 ) -> None:
     """axe-core: no serious or critical violation on any screen, in both themes at desktop width.
     Screenshots of every screen go to test-artifacts/browser/."""
-    from ui_flow import check_axe, screenshot
+    from tests.browser.ui_flow import check_axe, screenshot
 
     context = chromium_browser.new_context(viewport={"width": width, "height": 900 if width > 400 else 844})
     page = context.new_page()

@@ -73,7 +73,7 @@ def assert_error(
 ) -> dict[str, Any]:
     """A `--json` failure: exit code, `{ok:false, error, code, status}` on stdout, code on stderr."""
     assert result.returncode == exit_code, f"exit {result.returncode}: {result.stdout} {result.stderr}"
-    body = as_json(result)
+    body: dict[str, Any] = as_json(result)
     assert body["ok"] is False and body["code"] == code and isinstance(body["error"], str) and body["error"]
     assert "status" in body and (status is None or body["status"] == status)
     assert f"ima2: {code}: " in result.stderr
@@ -93,7 +93,8 @@ def history(
     stack: RunningStack, headers: dict[str, str] | None = None, **params: Any
 ) -> list[dict[str, Any]]:
     response = api(stack, "GET", "/api/history", params={"limit": 500, **params}, headers=headers)
-    return response.json()["items"]
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
 
 
 def wait_for(predicate: Callable[[], T | None], timeout: float = 30.0, interval: float = 0.05) -> T:

@@ -71,7 +71,8 @@ def test_ps_and_cancel(faults: RunningStack, tmp_path: Path) -> None:
             proc.kill()
     # the waiting gen learns of the cancel from the server: its error, with the server's code
     assert proc.returncode == 5 and json.loads(out)["code"] == "GENERATION_CANCELED"
-    assert terminal_job(stack, request_id)["status"] == "canceled"
+    ending = terminal_job(stack, request_id)
+    assert ending is not None and ending["status"] == "canceled"
     ended = as_json(ok(ima2(stack.home, "ps", "--terminal", "--json")))
     assert request_id in [j["requestId"] for j in ended["terminalJobs"]]
     again = as_json(ok(ima2(stack.home, "inflight", "rm", request_id, "--json")))

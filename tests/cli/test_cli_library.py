@@ -4,6 +4,7 @@ canvas-versions and backfill-thumbs (through the server and offline), checked on
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -11,11 +12,12 @@ from tests.cli.support import api, as_json, assert_error, browser_id, history, i
 from tests.stackctl import RunningStack
 
 
-def generate(stack: RunningStack, prompt: str, tmp_path: Path, **extra: str) -> dict:
+def generate(stack: RunningStack, prompt: str, tmp_path: Path, **extra: str) -> dict[str, Any]:
     args = ["gen", prompt, "-d", str(tmp_path), "--json"]
     for key, value in extra.items():
         args += [f"--{key}", value]
-    return as_json(ok(ima2(stack.home, *args)))
+    body: dict[str, Any] = as_json(ok(ima2(stack.home, *args)))
+    return body
 
 
 def test_ls_table_json_session_filter_and_paging(stack: RunningStack, tmp_path: Path) -> None:

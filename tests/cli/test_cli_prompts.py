@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from tests.cli.support import api, as_json, assert_error, ima2, ok
 from tests.stackctl import RunningStack
 
 
-def server_prompt(stack: RunningStack, prompt_id: str) -> dict:
-    return api(stack, "GET", f"/api/prompts/{prompt_id}").json()["prompt"]
+def server_prompt(stack: RunningStack, prompt_id: str) -> dict[str, Any]:
+    prompt: dict[str, Any] = api(stack, "GET", f"/api/prompts/{prompt_id}").json()["prompt"]
+    return prompt
 
 
 def test_prompt_lifecycle(stack: RunningStack, tmp_path: Path) -> None:

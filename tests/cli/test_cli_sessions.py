@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -11,8 +12,9 @@ from tests.cli.support import api, as_json, assert_error, fault, ima2, ok
 from tests.stackctl import RunningStack
 
 
-def server_session(stack: RunningStack, session_id: str) -> dict:
-    return api(stack, "GET", f"/api/sessions/{session_id}").json()["session"]
+def server_session(stack: RunningStack, session_id: str) -> dict[str, Any]:
+    session: dict[str, Any] = api(stack, "GET", f"/api/sessions/{session_id}").json()["session"]
+    return session
 
 
 def test_create_ls_show_rename_rm(stack: RunningStack) -> None:
@@ -82,7 +84,7 @@ def test_style_sheet_put_get_toggle(stack: RunningStack, tmp_path: Path) -> None
     assert api(stack, "GET", f"/api/sessions/{sid}/style-sheet").json()["enabled"] is True
 
 
-def responses_answer(text: str) -> dict:
+def responses_answer(text: str) -> dict[str, Any]:
     """A non-streaming Responses API answer whose message is `text` (what the extractor reads)."""
     return {
         "id": "resp_style",

@@ -64,7 +64,7 @@ def test_exit_8_client_timeout_cancels_the_job(faults: RunningStack) -> None:
     request_id = body["requestId"]
     assert "canceled on the server" in body["error"]
 
-    def ended() -> dict | None:
+    def ended() -> dict[str, Any] | None:
         jobs = api(faults, "GET", "/api/inflight", params={"includeTerminal": "1"}).json()
         return next((j for j in jobs["terminalJobs"] if j["requestId"] == request_id), None)
 

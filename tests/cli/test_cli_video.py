@@ -53,7 +53,9 @@ def video_sandbox(stack: RunningStack) -> Any:
 
 def generate(stack: RunningStack, tmp_path: Path, prompt: str = "a cat playing piano") -> dict[str, Any]:
     out = tmp_path / "clip.mp4"
-    body = as_json(ok(ima2(stack.home, "video", prompt, "--duration", "2", "-o", str(out), "--json")))
+    body: dict[str, Any] = as_json(
+        ok(ima2(stack.home, "video", prompt, "--duration", "2", "-o", str(out), "--json"))
+    )
     assert body["ok"] is True and body["path"] == str(out) and is_mp4(out)
     return body
 

@@ -108,7 +108,7 @@ class Api:
     def sandbox_url(self) -> str:
         return self.stack.sandbox_url
 
-    def library(self) -> ServiceClient:
+    def library(self) -> ServiceClient[library_pb2_grpc.LibraryServiceStub]:
         return ServiceClient(
             "library", self.stack.info["stack"]["services"]["library"], library_pb2_grpc.LibraryServiceStub
         )
@@ -138,7 +138,8 @@ async def import_image(api: Api, data: bytes | None = None, **headers: str) -> d
         headers={"content-type": "image/png", **headers},
     )
     assert response.status_code == 201, response.text
-    return response.json()["item"]
+    item: dict[str, Any] = response.json()["item"]
+    return item
 
 
 async def save_media(api: Api, metadata: dict[str, Any], kind: str = "classic", filename: str = "") -> str:
@@ -149,7 +150,7 @@ async def save_media(api: Api, metadata: dict[str, Any], kind: str = "classic", 
             data=png_bytes(), mime="image/png", kind=kind, filename=filename
         )
         request.metadata.update(metadata)
-        return (await client.call("SaveMedia", request)).filename
+        return (await client.unary(client.stub.SaveMedia, request)).filename
     finally:
         await client.close()
 
@@ -159,4 +160,4 @@ def nested_error(response: httpx.Response, status: int, code: str) -> dict[str, 
     body = response.json()
     assert isinstance(body["error"], dict), body
     assert body["error"]["code"] == code and body["error"]["message"], body
-    return body
+    return dict(body)

@@ -22,6 +22,8 @@ from ima2_common.grpc_client import ServiceClient
 from ima2_proto.v1 import auth_pb2, auth_pb2_grpc
 from tests.stackctl import RunningStack
 
+AuthRpc = ServiceClient[auth_pb2_grpc.AuthServiceStub]
+
 KEY_PROVIDERS = ("openai", "xai", "gemini")
 
 
@@ -41,14 +43,14 @@ def restore_keys(stack: RunningStack) -> Iterator[None]:
 
 
 @pytest.fixture
-async def auth_rpc(stack: RunningStack) -> AsyncIterator[ServiceClient]:
+async def auth_rpc(stack: RunningStack) -> AsyncIterator[AuthRpc]:
     client = ServiceClient("auth", stack.info["stack"]["services"]["auth"], auth_pb2_grpc.AuthServiceStub)
     yield client
     await client.close()
 
 
-async def credential(rpc: ServiceClient, provider: str) -> auth_pb2.Credential:
-    return await rpc.call("GetCredential", auth_pb2.GetCredentialRequest(provider=provider))
+async def credential(rpc: AuthRpc, provider: str) -> auth_pb2.Credential:
+    return await rpc.unary(rpc.stub.GetCredential, auth_pb2.GetCredentialRequest(provider=provider))
 
 
 def config_file(stack: RunningStack) -> Path:
@@ -126,7 +128,7 @@ async def test_keys_are_checked_upstream_before_saving(
 
 
 async def test_a_saved_key_is_used_at_once_and_removed_at_once(
-    client: httpx.AsyncClient, sandbox: httpx.AsyncClient, stack: RunningStack, auth_rpc: ServiceClient
+    client: httpx.AsyncClient, sandbox: httpx.AsyncClient, stack: RunningStack, auth_rpc: AuthRpc
 ) -> None:
     key = f"sk-Live{uuid.uuid4().hex}"
     response = await client.put("/api/keys/openai", json={"apiKey": f"  {key}  "})
@@ -153,7 +155,7 @@ async def test_a_saved_key_is_used_at_once_and_removed_at_once(
         generated = await client.post("/api/generate", json=body)
         assert generated.status_code == 200, generated.text
         seen = (await sandbox.get("/_sandbox/requests", params={"upstream": "openai"})).json()["requests"]
-        return next(r for r in seen if r["path"].endswith("/responses"))["headers"]["authorization"]
+        return str(next(r for r in seen if r["path"].endswith("/responses"))["headers"]["authorization"])
 
     assert (await bearer_of_next_generation()).startswith(f"Bearer {key[:6]}")
     for provider, other in (("xai", f"xai-Live{uuid.uuid4().hex}"), ("gemini", f"AILive{uuid.uuid4().hex}")):
@@ -183,7 +185,7 @@ async def test_a_saved_key_is_used_at_once_and_removed_at_once(
 
 
 async def test_vertex_service_account(
-    client: httpx.AsyncClient, stack: RunningStack, auth_rpc: ServiceClient
+    client: httpx.AsyncClient, stack: RunningStack, auth_rpc: AuthRpc
 ) -> None:
     before = config_bytes(stack)
     for body, code in (
@@ -222,7 +224,7 @@ async def test_vertex_service_account(
 
 
 async def test_gemini_auth_mode_persists(
-    client: httpx.AsyncClient, stack: RunningStack, auth_rpc: ServiceClient
+    client: httpx.AsyncClient, stack: RunningStack, auth_rpc: AuthRpc
 ) -> None:
     for body in ({"mode": "auto"}, {}, {"mode": 1}):
         assert_keys_error(await client.put("/api/keys/gemini-auth-mode", json=body), 400, "INVALID_MODE")

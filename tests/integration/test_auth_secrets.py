@@ -48,7 +48,7 @@ class Scenario:
 async def wait_complete(http: httpx.AsyncClient, session_id: str) -> dict[str, object]:
     deadline = time.monotonic() + 40
     while time.monotonic() < deadline:
-        status = (await http.get(f"/api/auth/switch/{session_id}")).json()
+        status: dict[str, object] = (await http.get(f"/api/auth/switch/{session_id}")).json()
         if status["status"] != "pending":
             return status
         await asyncio.sleep(0.1)
@@ -136,9 +136,11 @@ async def scenario(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Sc
         rpc = ServiceClient("auth", stack.info["stack"]["services"]["auth"], auth_pb2_grpc.AuthServiceStub)
         try:
             for provider in ("grok", "codex"):
-                current = await rpc.call("GetCredential", auth_pb2.GetCredentialRequest(provider=provider))
-                await rpc.call(
-                    "RefreshCredential",
+                current = await rpc.unary(
+                    rpc.stub.GetCredential, auth_pb2.GetCredentialRequest(provider=provider)
+                )
+                await rpc.unary(
+                    rpc.stub.RefreshCredential,
                     auth_pb2.GetCredentialRequest(provider=provider, rejected_secret=current.secret),
                 )
                 run.secrets |= oauth_secrets(stack.home)

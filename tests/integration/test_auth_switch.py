@@ -26,6 +26,8 @@ from ima2_common.grpc_client import ServiceClient
 from ima2_proto.v1 import auth_pb2, auth_pb2_grpc
 from tests.stackctl import RunningStack
 
+AuthRpc = ServiceClient[auth_pb2_grpc.AuthServiceStub]
+
 DEADLINE = 40.0
 
 
@@ -39,7 +41,7 @@ def fast_devices(stack: RunningStack) -> Iterator[None]:
 
 
 @pytest.fixture
-async def auth_rpc(stack: RunningStack) -> AsyncIterator[ServiceClient]:
+async def auth_rpc(stack: RunningStack) -> AsyncIterator[AuthRpc]:
     client = ServiceClient("auth", stack.info["stack"]["services"]["auth"], auth_pb2_grpc.AuthServiceStub)
     yield client
     await client.close()
@@ -53,7 +55,7 @@ async def wait_status(client: httpx.AsyncClient, session_id: str, until: Any = N
     until = until or (lambda s: s["status"] != "pending")
     deadline = time.monotonic() + DEADLINE
     while True:
-        status = (await client.get(f"/api/auth/switch/{session_id}")).json()
+        status: dict[str, Any] = (await client.get(f"/api/auth/switch/{session_id}")).json()
         if until(status) or time.monotonic() > deadline:
             return status
         await asyncio.sleep(0.1)
@@ -62,7 +64,8 @@ async def wait_status(client: httpx.AsyncClient, session_id: str, until: Any = N
 async def start(client: httpx.AsyncClient, provider: str) -> dict[str, Any]:
     response = await client.post("/api/auth/switch", json={"provider": provider})
     assert response.status_code == 200, response.text
-    return response.json()
+    switch: dict[str, Any] = response.json()
+    return switch
 
 
 async def login(
@@ -78,13 +81,13 @@ async def login(
     return status
 
 
-async def get_credential(rpc: ServiceClient, provider: str) -> auth_pb2.Credential:
-    return await rpc.call("GetCredential", auth_pb2.GetCredentialRequest(provider=provider))
+async def get_credential(rpc: AuthRpc, provider: str) -> auth_pb2.Credential:
+    return await rpc.unary(rpc.stub.GetCredential, auth_pb2.GetCredentialRequest(provider=provider))
 
 
-async def refresh(rpc: ServiceClient, provider: str, rejected: str = "") -> auth_pb2.Credential:
+async def refresh(rpc: AuthRpc, provider: str, rejected: str = "") -> auth_pb2.Credential:
     request = auth_pb2.GetCredentialRequest(provider=provider, rejected_secret=rejected)
-    return await rpc.call("RefreshCredential", request)
+    return await rpc.unary(rpc.stub.RefreshCredential, request)
 
 
 def assert_flat(response: httpx.Response, status: int, code: str) -> None:
@@ -108,7 +111,7 @@ async def test_switch_input_errors(client: httpx.AsyncClient) -> None:
 
 
 async def test_grok_device_login_with_slow_down(
-    client: httpx.AsyncClient, sandbox: httpx.AsyncClient, stack: RunningStack, auth_rpc: ServiceClient
+    client: httpx.AsyncClient, sandbox: httpx.AsyncClient, stack: RunningStack, auth_rpc: AuthRpc
 ) -> None:
     await sandbox.delete("/_sandbox/requests")
     await sandbox.post(
@@ -158,7 +161,7 @@ async def test_grok_device_login_with_slow_down(
 
 
 async def test_codex_device_login_and_the_next_generation_uses_it(
-    client: httpx.AsyncClient, sandbox: httpx.AsyncClient, stack: RunningStack, auth_rpc: ServiceClient
+    client: httpx.AsyncClient, sandbox: httpx.AsyncClient, stack: RunningStack, auth_rpc: AuthRpc
 ) -> None:
     await sandbox.delete("/_sandbox/requests")
     started = await start(client, "codex")
@@ -279,7 +282,7 @@ async def test_pending_sessions_are_limited_and_can_be_canceled(client: httpx.As
 
 
 async def test_refresh_near_expiry_on_demand_and_when_it_fails(
-    client: httpx.AsyncClient, sandbox: httpx.AsyncClient, stack: RunningStack, auth_rpc: ServiceClient
+    client: httpx.AsyncClient, sandbox: httpx.AsyncClient, stack: RunningStack, auth_rpc: AuthRpc
 ) -> None:
     # A token that expires within the refresh margin is refreshed by the next GetCredential.
     await sandbox.put("/_sandbox/settings", json={"accessTokenTtl": 60})

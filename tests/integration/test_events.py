@@ -11,6 +11,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import nats
@@ -46,7 +47,7 @@ async def publish(stack: RunningStack, count: int, size: int = 10, kind: str = "
     return seqs
 
 
-async def read_frames(client: httpx.AsyncClient, count: int, **kwargs: object) -> list[Frame]:
+async def read_frames(client: httpx.AsyncClient, count: int, **kwargs: Any) -> list[Frame]:
     got: list[Frame] = []
     async with client.stream("GET", "/api/events", **kwargs) as response:
         async for frame in frames(response):

@@ -22,7 +22,8 @@ async def post(client: httpx.AsyncClient, **fields: object) -> httpx.Response:
 
 async def upstream_calls(sandbox: httpx.AsyncClient) -> list[dict[str, object]]:
     """What reached any upstream since the log was last cleared (image calls and key checks alike)."""
-    return (await sandbox.get("/_sandbox/requests")).json()["requests"]
+    calls: list[dict[str, object]] = (await sandbox.get("/_sandbox/requests")).json()["requests"]
+    return calls
 
 
 @pytest.mark.parametrize(

@@ -70,7 +70,7 @@ async def start_async(client: httpx.AsyncClient, route: str, request_id: str) ->
 
 def code_of(response: httpx.Response) -> str:
     body = response.json()
-    return body["error"]["code"] if isinstance(body.get("error"), dict) else body["code"]
+    return str(body["error"]["code"] if isinstance(body.get("error"), dict) else body["code"])
 
 
 async def test_request_id_in_use_across_gateways(gateways: list[httpx.AsyncClient]) -> None:

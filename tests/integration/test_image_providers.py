@@ -69,7 +69,8 @@ async def upstream(provider_stack: RunningStack) -> AsyncIterator[httpx.AsyncCli
 
 
 def agy_last_run(stack: RunningStack) -> dict[str, Any]:
-    return json.loads((Path(stack.env["HOME"]) / ".ima2-sandbox-agy.last.json").read_text())
+    run: dict[str, Any] = json.loads((Path(stack.env["HOME"]) / ".ima2-sandbox-agy.last.json").read_text())
+    return run
 
 
 def _b64_size(value: Any) -> int:
@@ -157,7 +158,9 @@ async def test_generate(
     rows = await history_rows(api, requestId=request_id)
     assert [row["filename"] for row in rows] == [body["filename"]]
     # The format is what the bytes are (Grok and agy answer JPEG whatever was asked for).
-    fmt = {"image/png": "png", "image/jpeg": "jpeg", "image/webp": "webp"}[strip_data_url(body["image"])[0]]
+    mime = strip_data_url(body["image"])[0]
+    assert mime is not None
+    fmt = {"image/png": "png", "image/jpeg": "jpeg", "image/webp": "webp"}[mime]
     assert kept.sidecar["format"] == kept.xmp["format"] == rows[0]["format"] == fmt
     assert body["filename"].endswith(f".{fmt}") and (fmt == "jpeg") == provider.startswith(("grok", "agy"))
     await check_generation_reached_upstream(provider, upstream, provider_stack, prompt)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import httpx
 
@@ -24,9 +25,9 @@ async def start_async(client: httpx.AsyncClient, request_id: str) -> httpx.Respo
     )
 
 
-async def wait_listed(client: httpx.AsyncClient, request_id: str, phase: str = "streaming") -> dict:
+async def wait_listed(client: httpx.AsyncClient, request_id: str, phase: str = "streaming") -> dict[str, Any]:
     for _ in range(100):
-        jobs = (await client.get("/api/inflight")).json()["jobs"]
+        jobs: list[dict[str, Any]] = (await client.get("/api/inflight")).json()["jobs"]
         job = next((j for j in jobs if j["requestId"] == request_id), None)
         if job and job["phase"] == phase:
             return job

@@ -14,7 +14,8 @@ import os
 import signal
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -136,7 +137,7 @@ def noisy_png() -> bytes:
     return out.getvalue()
 
 
-async def wait_until(predicate, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+async def wait_until(predicate: Callable[[], Awaitable[bool]], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if await predicate():
@@ -145,9 +146,9 @@ async def wait_until(predicate, timeout: float, what: str) -> None:  # type: ign
     raise AssertionError(f"timed out waiting for {what}")
 
 
-async def all_history(http: httpx.AsyncClient) -> list[dict]:
-    items: list[dict] = []
-    params: dict = {"limit": 500}
+async def all_history(http: httpx.AsyncClient) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"limit": 500}
     while True:
         page = (await http.get("/api/history", params=params)).json()
         items += page["items"]

@@ -31,7 +31,8 @@ def uid() -> str:
 async def history(api: Api, headers: dict[str, str] | None = None, **params: Any) -> dict[str, Any]:
     response = await api.http.get("/api/history", params=params, headers=headers or {})
     assert response.status_code == 200, response.text
-    return response.json()
+    page: dict[str, Any] = response.json()
+    return page
 
 
 async def test_history_filters_pages_and_groups(api: Api) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import httpx
 
 from tests.stackctl import RunningStack, start_stack
 
 
-def test_prompt_and_key_never_reach_any_log(stack: RunningStack, tmp_path) -> None:
+def test_prompt_and_key_never_reach_any_log(stack: RunningStack, tmp_path: Path) -> None:
     key = f"sk-ima2-secret-{uuid.uuid4().hex}"
     prompt = f"zebra-quokka-{uuid.uuid4().hex} riding a unicycle"
     keyed = start_stack(

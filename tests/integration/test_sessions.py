@@ -18,10 +18,13 @@ ULID_RE = re.compile(r"^s_[0-9A-HJKMNP-TV-Z]{26}$")
 async def new_session(api: Api, title: str = "graph test") -> dict[str, Any]:
     response = await api.http.post("/api/sessions", json={"title": title})
     assert response.status_code == 201, response.text
-    return response.json()["session"]
+    session: dict[str, Any] = response.json()["session"]
+    return session
 
 
-async def save(api: Api, sid: str, version: Any, nodes: list, edges: list, **headers: str) -> httpx.Response:
+async def save(
+    api: Api, sid: str, version: Any, nodes: list[Any], edges: list[Any], **headers: str
+) -> httpx.Response:
     extra = {"If-Match": f'"{version}"'} if version is not None else {}
     return await api.http.put(
         f"/api/sessions/{sid}/graph", json={"nodes": nodes, "edges": edges}, headers={**extra, **headers}

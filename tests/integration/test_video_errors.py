@@ -72,7 +72,8 @@ async def _error_frame(client: httpx.AsyncClient, body: dict[str, Any]) -> dict[
     result = await sse_post(client, "/api/video/generate", body)
     assert result.status == 200 and result.headers["content-type"].startswith("text/event-stream")
     assert event_names(result.frames) == ["error"], result.frames
-    return result.last.data
+    error: dict[str, Any] = result.last.data
+    return error
 
 
 @pytest.mark.parametrize(("fields", "code"), BAD_BODIES + ORDER)

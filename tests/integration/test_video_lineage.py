@@ -3,6 +3,8 @@ image-to-video source, and videoContinuity keeps the start plus the latest three
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from tests.image_support import history_rows
@@ -15,7 +17,7 @@ BOGUS_HINT = {
 }
 
 
-async def _continue(client: httpx.AsyncClient, parent: str, prompt: str) -> dict:
+async def _continue(client: httpx.AsyncClient, parent: str, prompt: str) -> dict[str, Any]:
     body = video_body(prompt=prompt, continueFromVideo=parent, continuityLineage=BOGUS_HINT)
     return await generate_done(client, body)
 

@@ -156,6 +156,7 @@ def command(
             code = run(rt, lambda: fn(rt, **kwargs))
             raise typer.Exit(code)
 
+        # inspect (and so Typer) reads __signature__, which typeshed does not declare on functions.
         wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
         wrapper.__annotations__ = {p.name: p.annotation for p in params}
         help_text = inspect.cleandoc(fn.__doc__ or "")

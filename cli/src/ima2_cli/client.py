@@ -224,7 +224,8 @@ def candidates(flag: str | None, settings: Settings, config: dict[str, Any]) -> 
     except (FileNotFoundError, ValueError, UnicodeDecodeError):
         info = {}
     if isinstance(info, dict):
-        backend = info.get("backend") if isinstance(info.get("backend"), dict) else {}
+        given_backend = info.get("backend")
+        backend = given_backend if isinstance(given_backend, dict) else {}
         for value in (backend.get("url"), info.get("url")):
             if isinstance(value, str) and value:
                 found.append(Candidate(check_url(value, "server.json"), "server.json", False))
@@ -381,7 +382,9 @@ class ApiClient:
 
 
 def parse_sse(lines: Iterator[str]) -> Iterator[SseEvent]:
-    event, data, event_id = "message", [], None
+    event = "message"
+    data: list[str] = []
+    event_id: str | None = None
     for line in lines:
         if line == "":
             if data:

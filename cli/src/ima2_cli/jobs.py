@@ -102,7 +102,10 @@ class JobProgress:
 
 def cancel_on_server(api: ApiClient, request_id: str) -> dict[str, Any] | None:
     try:
-        return api.request("DELETE", f"/api/inflight/{segment(request_id)}", timeout=10)
+        answer: dict[str, Any] | None = api.request(
+            "DELETE", f"/api/inflight/{segment(request_id)}", timeout=10
+        )
+        return answer
     except CliError:
         return None
 

@@ -12,6 +12,9 @@ from typing import Annotated, Any
 import typer
 from typer import _completion_shared
 
+# click's usage error, as vendored by Typer (typer.BadParameter is one); typer exports no alias
+from typer._click.exceptions import UsageError
+
 from ima2_cli import access_token, client
 from ima2_cli.app import CONTEXT, GLOBALS, JsonOpt, QuietOpt, ServerOpt, TimeoutOpt, run, runtime_for
 from ima2_cli.commands import generate, inflight, library, prompts, sessions, system, video
@@ -198,10 +201,6 @@ def completion(shell: Annotated[Shell, typer.Argument(help="bash, zsh or fish")]
 
 for module in (system, generate, video, library, sessions, prompts, inflight):
     module.register(app)
-
-
-# click's usage error, as vendored by Typer (BadParameter is one)
-UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -7,7 +7,7 @@ the gateway renders it in the envelope family that the spec uses for the route.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 
 @dataclass(frozen=True)
@@ -263,6 +263,14 @@ CATALOGUE: dict[str, ErrorSpec] = {
 
 def spec_for(code: str) -> ErrorSpec:
     return CATALOGUE.get(code) or CATALOGUE["INTERNAL_ERROR"]
+
+
+class UpstreamFields(TypedDict, total=False):
+    """What an upstream said about a failure, passed on as `Ima2Error(..., **fields)`."""
+
+    upstream_code: str | None
+    upstream_type: str | None
+    upstream_param: str | None
 
 
 @dataclass

@@ -33,7 +33,8 @@ class Probe:
 def executable() -> str:
     import imageio_ffmpeg  # imported on first use: no work at import time
 
-    return imageio_ffmpeg.get_ffmpeg_exe()
+    exe: str = imageio_ffmpeg.get_ffmpeg_exe()
+    return exe
 
 
 def _argv(args: list[str]) -> list[str]:

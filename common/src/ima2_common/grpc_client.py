@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from typing import Generic, TypeVar
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2
 
 from ima2_common.grpc_errors import error_from_rpc
 from ima2_common.grpc_server import GRPC_OPTIONS, REQUEST_ID_KEY
 from ima2_common.logging import request_id_var
+
+StubT = TypeVar("StubT")
+RequestT = TypeVar("RequestT")
+ResponseT = TypeVar("ResponseT")
 
 CLIENT_OPTIONS = [*GRPC_OPTIONS, ("grpc.lb_policy_name", "round_robin"), ("grpc.enable_retries", 0)]
 
@@ -26,24 +30,43 @@ def open_channel(address: str) -> grpc.aio.Channel:
     return grpc.aio.insecure_channel(target, options=CLIENT_OPTIONS)
 
 
-class ServiceClient:
-    """A stub plus the error translation every caller needs."""
+class ServiceClient(Generic[StubT]):
+    """A typed stub plus the request-id metadata and error translation every caller needs.
 
-    def __init__(self, name: str, address: str, stub_class: Any) -> None:
+    Calls name the stub's method itself, so mypy checks the request and answer types against the
+    generated `_pb2_grpc.pyi`: `await client.unary(client.stub.ReadMedia, request)`.
+    """
+
+    def __init__(self, name: str, address: str, stub_class: Callable[[grpc.aio.Channel], StubT]) -> None:
         self.name = name
         self.address = address
         self.channel = open_channel(address)
-        self.stub = stub_class(self.channel)
-        self._health = health_pb2_grpc.HealthStub(self.channel)
+        self.stub: StubT = stub_class(self.channel)
+        # grpc_health's stubs leave HealthStub's methods untyped: the one method used, typed here.
+        self._health_check = self.channel.unary_unary(
+            "/grpc.health.v1.Health/Check",
+            request_serializer=health_pb2.HealthCheckRequest.SerializeToString,
+            response_deserializer=health_pb2.HealthCheckResponse.FromString,
+        )
 
-    async def call(self, method: str, request: Any, timeout: float | None = 30.0) -> Any:
+    async def unary(
+        self,
+        method: grpc.aio.UnaryUnaryMultiCallable[RequestT, ResponseT],
+        request: RequestT,
+        timeout: float | None = 30.0,
+    ) -> ResponseT:
         try:
-            return await getattr(self.stub, method)(request, metadata=call_metadata(), timeout=timeout)
+            return await method(request, metadata=call_metadata(), timeout=timeout)
         except grpc.RpcError as exc:
             raise error_from_rpc(exc, self.name) from None
 
-    async def stream(self, method: str, request: Any, timeout: float | None = None) -> AsyncIterator[Any]:
-        call = getattr(self.stub, method)(request, metadata=call_metadata(), timeout=timeout)
+    async def stream(
+        self,
+        method: grpc.aio.UnaryStreamMultiCallable[RequestT, ResponseT],
+        request: RequestT,
+        timeout: float | None = None,
+    ) -> AsyncIterator[ResponseT]:
+        call = method(request, metadata=call_metadata(), timeout=timeout)
         try:
             async for item in call:
                 yield item
@@ -54,7 +77,7 @@ class ServiceClient:
 
     async def healthy(self, timeout: float = 1.0) -> bool:
         try:
-            reply = await self._health.Check(health_pb2.HealthCheckRequest(service=""), timeout=timeout)
+            reply = await self._health_check(health_pb2.HealthCheckRequest(service=""), timeout=timeout)
         except grpc.RpcError:
             return False
         return reply.status == health_pb2.HealthCheckResponse.SERVING

@@ -6,7 +6,7 @@ import json
 
 import grpc
 from google.protobuf import any_pb2, struct_pb2
-from google.rpc import status_pb2
+from google.rpc.status_pb2 import Status
 
 from ima2_common.errors import Ima2Error
 
@@ -44,12 +44,16 @@ _FIELDS = {
 
 def error_to_struct(err: Ima2Error) -> struct_pb2.Struct:
     detail = struct_pb2.Struct()
-    fields: dict[str, object] = {"code": err.code, "message": err.message, "httpStatus": err.status}
+    fields: dict[str, str | int] = {"code": err.code, "message": err.message, "httpStatus": err.status}
     fields.update({key: getattr(err, attr) for key, attr in _FIELDS.items() if getattr(err, attr)})
     if err.extra:
         fields["extra"] = json.dumps(err.extra)
     detail.update(fields)
     return detail
+
+
+def _int(value: object) -> int:
+    return int(value) if isinstance(value, int | float) else 0
 
 
 def struct_to_error(detail: struct_pb2.Struct) -> Ima2Error:
@@ -58,7 +62,7 @@ def struct_to_error(detail: struct_pb2.Struct) -> Ima2Error:
     return Ima2Error(
         code=str(fields.get("code", "INTERNAL_ERROR")),
         message=str(fields.get("message", "")),
-        status=int(fields.get("httpStatus") or 0),
+        status=_int(fields.get("httpStatus")),
         extra=json.loads(extra) if isinstance(extra, str) else {},
         **{attr: str(fields[key]) for key, attr in _FIELDS.items() if fields.get(key)},
     )
@@ -68,21 +72,23 @@ def status_metadata(err: Ima2Error) -> tuple[grpc.StatusCode, str, tuple[tuple[s
     code = grpc_code_for(err.status)
     detail = any_pb2.Any()
     detail.Pack(error_to_struct(err))
-    status = status_pb2.Status(code=code.value[0], message=err.message, details=[detail])
+    status = Status(code=code.value[0], message=err.message, details=[detail])
     return code, err.message, ((DETAILS_KEY, status.SerializeToString()),)
 
 
 def error_from_rpc(exc: grpc.RpcError, service: str) -> Ima2Error:
     """Turn a failed call into the domain error it carried, or a service-level error."""
-    metadata = exc.trailing_metadata() if hasattr(exc, "trailing_metadata") else None  # type: ignore[attr-defined]
+    # Every client is on grpc.aio, whose failed calls are AioRpcError: (key, value) trailers and a code.
+    aio = exc if isinstance(exc, grpc.aio.AioRpcError) else None
+    metadata = aio.trailing_metadata() if aio else None
     for key, value in metadata or ():
-        if key == DETAILS_KEY:
-            status = status_pb2.Status.FromString(value)
+        if key == DETAILS_KEY and isinstance(value, bytes):
+            status = Status.FromString(value)
             for detail in status.details:
                 fields = struct_pb2.Struct()
                 if detail.Unpack(fields):
                     return struct_to_error(fields)
-    code = exc.code() if hasattr(exc, "code") else grpc.StatusCode.UNKNOWN  # type: ignore[attr-defined]
+    code = aio.code() if aio else grpc.StatusCode.UNKNOWN
     if code == grpc.StatusCode.CANCELLED:
         return Ima2Error("GENERATION_CANCELED")
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:

@@ -6,10 +6,13 @@ import asyncio
 import logging
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from typing import Any
+from typing import Any, TypeAlias, TypeVar, cast
 
 import grpc
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+# `grpc_health.v1.health.aio` is this module; the published stubs type it only under its own name.
+from grpc_health.v1._async import HealthServicer as AsyncHealthServicer
 
 from ima2_common import limits
 from ima2_common.errors import Ima2Error
@@ -18,6 +21,17 @@ from ima2_common.logging import log_fields, request_id_var
 
 log = logging.getLogger("ima2.grpc")
 
+RequestT = TypeVar("RequestT")
+ResponseT = TypeVar("ResponseT")
+
+# What a servicer method receives; servicers are typed against the generated `_pb2_grpc.pyi`.
+ServicerContext: TypeAlias = grpc.aio.ServicerContext[Any, Any]
+
+# grpc's stubs type a method handler's behaviours for the sync server; under grpc.aio they are
+# coroutine functions (unary-unary) and async generators (unary-stream).
+_AioUnaryUnary: TypeAlias = Callable[[Any, ServicerContext], Awaitable[Any]]
+_AioUnaryStream: TypeAlias = Callable[[Any, ServicerContext], AsyncIterator[Any]]
+
 REQUEST_ID_KEY = "x-request-id"
 GRPC_OPTIONS = [
     ("grpc.max_send_message_length", limits.GRPC_MAX_MESSAGE_BYTES),
@@ -25,24 +39,24 @@ GRPC_OPTIONS = [
 ]
 
 
-def _request_id(context: grpc.aio.ServicerContext) -> str:
+def _request_id(context: ServicerContext) -> str:
     for key, value in context.invocation_metadata() or ():
         if key == REQUEST_ID_KEY and isinstance(value, str):
             return value
     return ""
 
 
-async def _unimplemented(context: grpc.aio.ServicerContext) -> None:
+async def _unimplemented(context: ServicerContext) -> None:
     """The generated base methods raise NotImplementedError: answer UNIMPLEMENTED, not INTERNAL."""
     await context.abort(grpc.StatusCode.UNIMPLEMENTED, "Method not implemented.")
 
 
-async def _abort(context: grpc.aio.ServicerContext, err: Ima2Error) -> None:
+async def _abort(context: ServicerContext, err: Ima2Error) -> None:
     code, message, trailers = status_metadata(err)
     await context.abort(code, message, trailing_metadata=trailers)
 
 
-async def _fail(context: grpc.aio.ServicerContext, method: str, exc: Exception) -> None:
+async def _fail(context: ServicerContext, method: str, exc: Exception) -> None:
     """Domain errors go out as status details; everything else is logged and answered INTERNAL_ERROR."""
     if isinstance(exc, Ima2Error):
         await _abort(context, exc)
@@ -58,17 +72,19 @@ class ContextInterceptor(grpc.aio.ServerInterceptor):
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        continuation: Callable[
+            [grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[RequestT, ResponseT] | None]
+        ],
         details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> grpc.RpcMethodHandler[RequestT, ResponseT] | None:
         handler = await continuation(details)
         if handler is None:
             return handler
         method = details.method
         if handler.unary_unary is not None:
-            inner_uu = handler.unary_unary
+            inner_uu = cast(_AioUnaryUnary, handler.unary_unary)
 
-            async def unary_unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            async def unary_unary(request: Any, context: ServicerContext) -> Any:
                 request_id_var.set(_request_id(context))
                 try:
                     return await inner_uu(request, context)
@@ -81,9 +97,9 @@ class ContextInterceptor(grpc.aio.ServerInterceptor):
                 unary_unary, handler.request_deserializer, handler.response_serializer
             )
         if handler.unary_stream is not None:
-            inner_us = handler.unary_stream
+            inner_us = cast(_AioUnaryStream, handler.unary_stream)
 
-            async def unary_stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            async def unary_stream(request: Any, context: ServicerContext) -> AsyncIterator[Any]:
                 request_id_var.set(_request_id(context))
                 try:
                     async for item in inner_us(request, context):
@@ -105,7 +121,7 @@ class GrpcServer:
     def __init__(self, name: str, address: str) -> None:
         self.name = name
         self.address = address
-        self.health = health.aio.HealthServicer()
+        self.health = AsyncHealthServicer()
         self.server = grpc.aio.server(interceptors=[ContextInterceptor()], options=GRPC_OPTIONS)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         self.port = 0

@@ -26,12 +26,13 @@ def job_key(request_id: str) -> str:
     return "job." + request_id.encode().hex()
 
 
-async def _get_json(bucket: KeyValue, key: str) -> Any:
+async def _get_json(bucket: KeyValue, key: str) -> dict[str, Any] | None:
     try:
         entry = await bucket.get(key)
     except KeyNotFoundError:
         return None
-    return json.loads(entry.value) if entry.value else None
+    value = json.loads(entry.value) if entry.value else None
+    return value if isinstance(value, dict) else None
 
 
 class InflightView:

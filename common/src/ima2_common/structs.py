@@ -18,7 +18,8 @@ def _integral(value: Any) -> Any:
 
 
 def struct_to_dict(message: struct_pb2.Struct) -> dict[str, Any]:
-    return _integral(json_format.MessageToDict(message))
+    converted: dict[str, Any] = _integral(json_format.MessageToDict(message))
+    return converted
 
 
 def dict_to_struct(value: dict[str, Any], target: struct_pb2.Struct | None = None) -> struct_pb2.Struct:

@@ -1,7 +1,5 @@
 """The gateway application factory."""
 
-from __future__ import annotations
-
 import contextlib
 import logging
 from collections.abc import AsyncIterator

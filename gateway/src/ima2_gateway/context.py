@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import Request
 from nats.aio.client import Client
@@ -15,16 +16,17 @@ from ima2_common.inflight import InflightView
 from ima2_common.settings import Settings
 from ima2_gateway.events_mux import EventMultiplexer
 from ima2_gateway.media_refs import MediaInliner
+from ima2_proto.v1 import auth_pb2_grpc, image_pb2_grpc, library_pb2_grpc, video_pb2_grpc
 
 
 @dataclass
 class Services:
-    image: ServiceClient
-    video: ServiceClient
-    library: ServiceClient
-    auth: ServiceClient
+    image: ServiceClient[image_pb2_grpc.ImageServiceStub]
+    video: ServiceClient[video_pb2_grpc.VideoServiceStub]
+    library: ServiceClient[library_pb2_grpc.LibraryServiceStub]
+    auth: ServiceClient[auth_pb2_grpc.AuthServiceStub]
 
-    def all(self) -> dict[str, ServiceClient]:
+    def all(self) -> dict[str, ServiceClient[Any]]:
         return {"image": self.image, "video": self.video, "library": self.library, "auth": self.auth}
 
 
@@ -43,4 +45,5 @@ class Gateway:
 
 
 def gateway(request: Request) -> Gateway:
-    return request.app.state.gateway
+    found: Gateway = request.app.state.gateway
+    return found

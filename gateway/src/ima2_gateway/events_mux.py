@@ -69,7 +69,7 @@ class EventMultiplexer:
         self.max_listeners = max_listeners
         self.ping_seconds = ping_seconds
         self.listeners: set[Listener] = set()
-        self._subscription = None
+        self._subscription: JetStreamContext.PushSubscription | None = None
 
     async def start(self) -> None:
         self._subscription = await self.js.subscribe(

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -81,7 +81,7 @@ async def follow_job(
     else:
         config = ConsumerConfig(
             deliver_policy=DeliverPolicy.BY_START_TIME,
-            opt_start_time=started.isoformat().replace("+00:00", "Z"),
+            opt_start_time=started,
         )
     loop = asyncio.get_running_loop()
     deadline = loop.time() + gw.settings.job_lease_seconds * 3 + FOLLOW_GRACE_SECONDS
@@ -110,8 +110,8 @@ async def follow_job(
 
 
 async def job_events(
-    gw: Gateway | None, stream: AsyncIterator[Any], request_id: str | None
-) -> AsyncIterator[common_pb2.JobEvent]:
+    gw: Gateway | None, stream: AsyncIterator[common_pb2.JobEvent], request_id: str | None
+) -> AsyncGenerator[common_pb2.JobEvent, None]:
     """The job's events from its gRPC stream, continued from JetStream if the stream breaks."""
     started = datetime.now(UTC) - CLOCK_SKEW  # events of this job are no older than this
     last_seq, seen = 0, False
@@ -134,7 +134,7 @@ async def job_events(
 
 
 async def answer_json(
-    stream: AsyncIterator[Any],
+    stream: AsyncIterator[common_pb2.JobEvent],
     request: Request,
     *,
     request_id: str | None = None,
@@ -188,7 +188,7 @@ def sse_error_response(err: Ima2Error, request_id: str) -> StreamingResponse:
 
 async def _sse_body(
     first: common_pb2.JobEvent,
-    source: AsyncIterator[common_pb2.JobEvent],
+    source: AsyncGenerator[common_pb2.JobEvent, None],
     request_id: str,
     gw: Gateway,
 ) -> AsyncIterator[bytes]:
@@ -233,7 +233,7 @@ async def _sse_body(
 
 
 async def answer_sse(
-    stream: AsyncIterator[Any],
+    stream: AsyncIterator[common_pb2.JobEvent],
     request: Request,
     *,
     request_id: str,
@@ -268,7 +268,7 @@ async def answer_sse(
 
 
 async def _flushed_sse_body(
-    source: AsyncIterator[common_pb2.JobEvent], request_id: str, gw: Gateway
+    source: AsyncGenerator[common_pb2.JobEvent, None], request_id: str, gw: Gateway
 ) -> AsyncIterator[bytes]:
     yield PING  # the headers and a first byte go out before the job has said anything
     try:

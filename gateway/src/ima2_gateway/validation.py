@@ -98,7 +98,7 @@ def validate_model(provider: str, value: Any) -> str:
 def resolve_request_id(body: dict[str, Any], request: Request) -> str:
     value = body.get("requestId")
     if value in (None, ""):
-        return request.state.request_id
+        return str(request.state.request_id)
     if not isinstance(value, str) or not REQUEST_ID_RE.match(value):
         raise Ima2Error("INVALID_REQUEST_ID")
     return value

@@ -32,7 +32,9 @@ OPENAI_RATE_HEADERS = {
 # --- OpenAI: {"error":{"message","type","param","code"}} -------------------------------------
 
 
-def openai_body(message: str, type_: str, code: str | None = None, param: str | None = None) -> dict:
+def openai_body(
+    message: str, type_: str, code: str | None = None, param: str | None = None
+) -> dict[str, Any]:
     return {"error": {"message": message, "type": type_, "param": param, "code": code}}
 
 
@@ -47,7 +49,7 @@ def openai_error(
     return JSONResponse(openai_body(message, type_, code, param), status_code=status, headers=headers)
 
 
-def openai_moderation_body() -> dict:
+def openai_moderation_body() -> dict[str, Any]:
     return openai_body(
         "Your request was rejected by the safety system. If you believe this is an error, contact us "
         "at help.openai.com and include the request ID req_sandbox.",
@@ -56,7 +58,7 @@ def openai_moderation_body() -> dict:
     )
 
 
-def _openai_default(upstream: str, status: int) -> dict:
+def _openai_default(upstream: str, status: int) -> dict[str, Any]:
     if status == 401 and upstream in ("codex", "oauth"):
         return openai_body(
             "Provided authentication token is expired. Please try signing in again.",
@@ -115,16 +117,16 @@ XAI_MESSAGES = {
 }
 
 
-def xai_body(status: int, message: str) -> dict:
+def xai_body(status: int, message: str) -> dict[str, Any]:
     code = XAI_CODES.get(status) or (XAI_CODES[500] if status >= 500 else XAI_CODES[400])
     return {"code": code, "error": message}
 
 
-def xai_error(status: int, message: str, extra: dict | None = None) -> JSONResponse:
+def xai_error(status: int, message: str, extra: dict[str, Any] | None = None) -> JSONResponse:
     return JSONResponse({**xai_body(status, message), **(extra or {})}, status_code=status)
 
 
-def _xai_default(status: int) -> dict:
+def _xai_default(status: int) -> dict[str, Any]:
     default = XAI_MESSAGES[500] if status >= 500 else XAI_MESSAGES[400]
     return xai_body(status, XAI_MESSAGES.get(status, default))
 
@@ -174,8 +176,8 @@ GOOGLE_QUOTA_DETAILS = [
 
 
 def google_body(
-    status: int, message: str | None = None, details: list | None = None, status_text: str | None = None
-) -> dict:
+    status: int, message: str | None = None, details: list[Any] | None = None, status_text: str | None = None
+) -> dict[str, Any]:
     text = status_text or GOOGLE_STATUS.get(status) or ("INTERNAL" if status >= 500 else "INVALID_ARGUMENT")
     error: dict[str, Any] = {
         "code": status,
@@ -190,7 +192,7 @@ def google_body(
 
 
 def google_error(
-    status: int, message: str | None = None, details: list | None = None, status_text: str | None = None
+    status: int, message: str | None = None, details: list[Any] | None = None, status_text: str | None = None
 ) -> JSONResponse:
     return JSONResponse(google_body(status, message, details, status_text), status_code=status)
 
@@ -219,7 +221,7 @@ def oauth2_error(status: int, error: str, description: str | None = None) -> JSO
     return JSONResponse(body, status_code=status)
 
 
-def _oauth2_default(status: int) -> dict:
+def _oauth2_default(status: int) -> dict[str, Any]:
     error = {
         400: "invalid_request",
         401: "invalid_client",
@@ -229,7 +231,7 @@ def _oauth2_default(status: int) -> dict:
     return {"error": error, "error_description": f"Sandbox fault ({status})."}
 
 
-def default_fault_body(upstream: str, status: int) -> dict:
+def default_fault_body(upstream: str, status: int) -> dict[str, Any]:
     family = FAMILY.get(upstream, "xai")
     if family == "openai":
         return _openai_default(upstream, status)

@@ -32,8 +32,9 @@ def fake_arguments(
 ) -> dict[str, Any]:
     """Fill a function's JSON schema from the request: prompt(s) from the user text, enums by mention."""
     schema = parameters if isinstance(parameters, dict) else {}
-    properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
-    required = schema.get("required") if isinstance(schema.get("required"), list) else []
+    given_properties, given_required = schema.get("properties"), schema.get("required")
+    properties = given_properties if isinstance(given_properties, dict) else {}
+    required = given_required if isinstance(given_required, list) else []
     prompt = derive_prompt(user_text)
     args: dict[str, Any] = {}
     for name, spec in properties.items():

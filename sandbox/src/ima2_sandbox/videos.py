@@ -71,7 +71,8 @@ def frame_size(aspect_ratio: str, resolution: str = "480p") -> tuple[int, int]:
 def ffmpeg_exe() -> str:
     import imageio_ffmpeg
 
-    return imageio_ffmpeg.get_ffmpeg_exe()
+    exe: str = imageio_ffmpeg.get_ffmpeg_exe()
+    return exe
 
 
 async def make_mp4(prompt: str, aspect_ratio: str, seconds: float, resolution: str = "480p") -> bytes:

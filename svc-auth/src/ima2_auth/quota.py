@@ -101,7 +101,8 @@ class QuotaProbe:
             return {**result, "authenticated": False, "error": "unauthorized"}
         if response.status_code >= 300 or not isinstance(body, dict):
             return {**result, "authenticated": True, "error": f"http_{response.status_code}"}
-        limits = body.get("rate_limit") if isinstance(body.get("rate_limit"), dict) else {}
+        rate_limit = body.get("rate_limit")
+        limits = rate_limit if isinstance(rate_limit, dict) else {}
         windows = []
         for key, label in (("primary_window", "5h"), ("secondary_window", "7d")):
             window = limits.get(key)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import grpc
-
 from ima2_auth.credentials import CredentialResolver, vertex_project
 from ima2_auth.keys import KeyChangeResult, KeyManager, KeyView
 from ima2_auth.oauth.accounts import OAUTH_PROVIDERS, OAuthAccounts
@@ -13,9 +11,10 @@ from ima2_auth.oauth.tokens import OAuthToken
 from ima2_auth.quota import BillingProbe, QuotaProbe
 from ima2_auth.switch import AccountSwitcher, SwitchSession
 from ima2_common.errors import Ima2Error
+from ima2_common.grpc_server import ServicerContext
 from ima2_proto.v1 import auth_pb2, auth_pb2_grpc, common_pb2
 
-Context = grpc.aio.ServicerContext
+Context = ServicerContext
 
 
 def _key_status(view: KeyView) -> auth_pb2.ProviderKeyStatus:
@@ -160,3 +159,25 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         self, request: auth_pb2.AccountSwitchKey, context: Context
     ) -> auth_pb2.AccountSwitch:
         return _switch(self.switcher.cancel(request.session_id))
+
+    # Access control for non-loopback binds is in the contract but decided in the gateway today:
+    # these answer UNIMPLEMENTED (the interceptor maps NotImplementedError), as the generated base did.
+    async def VerifyAccessToken(
+        self, request: auth_pb2.VerifyAccessTokenRequest, context: Context
+    ) -> auth_pb2.AccessDecision:
+        raise NotImplementedError
+
+    async def CreateAccessSession(
+        self, request: auth_pb2.CreateAccessSessionRequest, context: Context
+    ) -> auth_pb2.AccessSession:
+        raise NotImplementedError
+
+    async def VerifyAccessSession(
+        self, request: auth_pb2.VerifyAccessSessionRequest, context: Context
+    ) -> auth_pb2.AccessDecision:
+        raise NotImplementedError
+
+    async def RevokeAccessSession(
+        self, request: auth_pb2.VerifyAccessSessionRequest, context: Context
+    ) -> common_pb2.Empty:
+        raise NotImplementedError

@@ -11,10 +11,10 @@ from typing import Any
 
 from ima2_common import events
 from ima2_common.errors import Ima2Error
-from ima2_common.grpc_client import ServiceClient
 from ima2_common.inflight import now_ms
 from ima2_common.logging import log_fields
 from ima2_common.structs import dict_to_struct, struct_to_dict
+from ima2_image.clients import LibraryClient
 from ima2_image.planner_config import PlannerConfigStore
 from ima2_image.providers.base import GeneratedImage, ImageCall, ImageProvider, ProviderResult
 from ima2_image.providers.registry import ProviderRegistry
@@ -40,7 +40,7 @@ class JobDeps:
     """The collaborators of every job kind, built once in server.py."""
 
     runner: JobRunner
-    library: ServiceClient
+    library: LibraryClient
     providers: ProviderRegistry
     planner: PlannerConfigStore
     multimode_timeout_seconds: float = 600.0
@@ -60,7 +60,7 @@ class StoredFiles:
     arrives after a cancel never stays in history or on disk, even when the cancel lands while
     a save is in flight (the save is let finish, then deleted)."""
 
-    def __init__(self, library: ServiceClient, job: Job) -> None:
+    def __init__(self, library: LibraryClient, job: Job) -> None:
         self.library = library
         self.job = job
         self.filenames: list[str] = []
@@ -96,7 +96,7 @@ class StoredFiles:
         return item
 
     async def _store(self, request: library_pb2.SaveMediaRequest) -> library_pb2.MediaItem:
-        item = await self.library.call("SaveMedia", request, timeout=SAVE_TIMEOUT)
+        item = await self.library.unary(self.library.stub.SaveMedia, request, timeout=SAVE_TIMEOUT)
         self.filenames.append(item.filename)
         return item
 
@@ -109,8 +109,8 @@ class StoredFiles:
                 continue
             self._discarded.add(filename)
             try:
-                await self.library.call(
-                    "DeleteHistory",
+                await self.library.unary(
+                    self.library.stub.DeleteHistory,
                     library_pb2.DeleteHistoryRequest(filename=filename, permanent=True),
                     timeout=DISCARD_TIMEOUT,
                 )
@@ -123,7 +123,7 @@ class StoredFiles:
 JobBody = Callable[[Job, StoredFiles], Awaitable[dict[str, Any]]]
 
 
-def guarded(library: ServiceClient, body: JobBody) -> Callable[[Job], Awaitable[dict[str, Any]]]:
+def guarded(library: LibraryClient, body: JobBody) -> Callable[[Job], Awaitable[dict[str, Any]]]:
     """Wrap a job body so that a cancel (at any await) removes what the job had saved."""
 
     async def work(job: Job) -> dict[str, Any]:
@@ -159,13 +159,15 @@ async def generate_images(
 # -- the prompt ---------------------------------------------------------------------------------
 
 
-async def style_sheet_prefix(library: ServiceClient, session_id: str) -> str | None:
+async def style_sheet_prefix(library: LibraryClient, session_id: str) -> str | None:
     """The session's enabled style sheet as a prompt prefix; None when there is none to apply."""
     if not session_id:
         return None
     try:
-        sheet = await library.call(
-            "GetStyleSheet", library_pb2.GetSessionRequest(id=session_id), timeout=STYLE_SHEET_TIMEOUT
+        sheet = await library.unary(
+            library.stub.GetStyleSheet,
+            library_pb2.GetSessionRequest(id=session_id),
+            timeout=STYLE_SHEET_TIMEOUT,
         )
     except Ima2Error as err:  # no sheet, no session, or a library without style sheets: skip
         log.info("style sheet skipped", extra=log_fields(code=err.code))
@@ -189,7 +191,7 @@ class Prompt:
         return cls(user=user, effective=user)
 
 
-async def build_prompt(library: ServiceClient, options: image_pb2.ImageJobOptions, user: str) -> Prompt:
+async def build_prompt(library: LibraryClient, options: image_pb2.ImageJobOptions, user: str) -> Prompt:
     prefix = await style_sheet_prefix(library, options.session_id)
     effective = (STORYBOARD_PREFIX if options.storyboard else "") + user
     if prefix:

@@ -14,9 +14,9 @@ from typing import Any
 from urllib.parse import unquote
 
 from ima2_common.errors import Ima2Error
-from ima2_common.grpc_client import ServiceClient
 from ima2_common.media import to_data_url
 from ima2_common.structs import struct_to_dict
+from ima2_image.clients import LibraryClient
 from ima2_image.jobs_common import (
     JobDeps,
     JobInfo,
@@ -46,17 +46,17 @@ class ParentImage:
     source: str  # "parent" | "externalSrc"
 
 
-async def _read_image(library: ServiceClient, filename: str) -> str:
-    media = await library.call("ReadMedia", library_pb2.ReadMediaRequest(filename=filename))
+async def _read_image(library: LibraryClient, filename: str) -> str:
+    media = await library.unary(library.stub.ReadMedia, library_pb2.ReadMediaRequest(filename=filename))
     if not media.mime.startswith("image/"):
         raise Ima2Error("INVALID_REQUEST", "The source file is not an image.")
     return to_data_url(media.data, media.mime)
 
 
-async def load_parent(library: ServiceClient, parent_node_id: str, external_src: str) -> ParentImage | None:
+async def load_parent(library: LibraryClient, parent_node_id: str, external_src: str) -> ParentImage | None:
     """The image the new node edits: the stored parent node's file, else `externalSrc`."""
     if parent_node_id:
-        node = await library.call("GetNode", library_pb2.GetNodeRequest(node_id=parent_node_id))
+        node = await library.unary(library.stub.GetNode, library_pb2.GetNodeRequest(node_id=parent_node_id))
         meta = struct_to_dict(node.meta) if node.HasField("meta") else {}
         filename = str(meta.get("filename") or unquote(node.url.removeprefix(GENERATED_PREFIX)))
         try:

@@ -16,10 +16,10 @@ from typing import Any
 import httpx
 
 from ima2_common.errors import Ima2Error
-from ima2_common.grpc_client import ServiceClient
 from ima2_common.logging import log_fields
 from ima2_common.media import strip_data_url
 from ima2_common.settings import Settings
+from ima2_image.clients import AuthClient
 from ima2_image.providers.openai_errors import classify, from_transport
 from ima2_proto.v1 import auth_pb2
 
@@ -120,13 +120,15 @@ def output_text(body: dict[str, Any]) -> str:
 
 
 class StyleSheetExtractor:
-    def __init__(self, settings: Settings, http: httpx.AsyncClient, auth: ServiceClient) -> None:
+    def __init__(self, settings: Settings, http: httpx.AsyncClient, auth: AuthClient) -> None:
         self.settings = settings
         self.http = http
         self.auth = auth
 
     async def _key(self) -> str:
-        credential = await self.auth.call("GetCredential", auth_pb2.GetCredentialRequest(provider="openai"))
+        credential = await self.auth.unary(
+            self.auth.stub.GetCredential, auth_pb2.GetCredentialRequest(provider="openai")
+        )
         key = str(credential.secret)
         if not key:
             raise Ima2Error("API_KEY_REQUIRED", "Style-sheet extraction requires an OpenAI API key.")

@@ -148,6 +148,10 @@ def _describe_batch(files: MediaFileStore, names: list[str], listing: set[str]) 
     return out
 
 
+def _thumbnail_batch(files: MediaFileStore, pool: ThreadPoolExecutor, batch: list[str]) -> list[bool]:
+    return list(pool.map(files.make_thumbnail, batch))
+
+
 async def backfill_thumbnails(
     files: MediaFileStore,
     history: HistoryStoreBase,
@@ -171,7 +175,7 @@ async def backfill_thumbnails(
     for batch in _chunks(todo, THUMB_BATCH):
         if stop is not None and stop.is_set():
             break
-        outcomes = await asyncio.to_thread(lambda batch=batch: list(pool.map(files.make_thumbnail, batch)))
+        outcomes = await asyncio.to_thread(_thumbnail_batch, files, pool, batch)
         created = [name for name, ok in zip(batch, outcomes, strict=True) if ok]
         result.created += len(created)
         result.failed += len(batch) - len(created)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 
-import grpc
-
 from ima2_common import limits
 from ima2_common.errors import Ima2Error
-from ima2_common.structs import struct_to_dict
+from ima2_common.grpc_server import ServicerContext
+from ima2_common.structs import dict_to_struct, struct_to_dict
 from ima2_library import convert
 from ima2_library.annotations import AnnotationStore
 from ima2_library.library import MediaLibrary
@@ -18,7 +17,7 @@ from ima2_library.sessions import graph as graphs
 from ima2_library.sessions.sessions_store import TITLE_MAX, SessionStore
 from ima2_proto.v1 import common_pb2, library_pb2, library_pb2_grpc
 
-Ctx = grpc.aio.ServicerContext
+Ctx = ServicerContext
 DEFAULT_TITLE = "Untitled"
 
 
@@ -50,7 +49,7 @@ class LibraryServicer(library_pb2_grpc.LibraryServiceServicer):
     async def ReadMedia(self, request: library_pb2.ReadMediaRequest, context: Ctx) -> library_pb2.MediaBytes:
         content = await self.library.read(request.filename)
         reply = library_pb2.MediaBytes(data=content.data, mime=content.mime)
-        convert.dict_to_struct(content.metadata, reply.metadata)
+        dict_to_struct(content.metadata, reply.metadata)
         return reply
 
     async def ListHistory(
@@ -102,7 +101,7 @@ class LibraryServicer(library_pb2_grpc.LibraryServiceServicer):
         found = self.library.read_metadata(request.data)
         reply = library_pb2.ReadMetadataResponse(source=found.source, warnings=found.warnings)
         if found.metadata is not None:
-            convert.dict_to_struct(found.metadata, reply.metadata)
+            dict_to_struct(found.metadata, reply.metadata)
         return reply
 
     async def GetNode(self, request: library_pb2.GetNodeRequest, context: Ctx) -> library_pb2.NodeRecord:

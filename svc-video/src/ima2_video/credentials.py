@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from ima2_common.grpc_client import ServiceClient
 from ima2_proto.v1 import auth_pb2
+from ima2_video.clients import AuthClient
 
 
 class CredentialSource(Protocol):
@@ -23,13 +23,15 @@ class CredentialSource(Protocol):
 
 
 class AuthServiceCredentials:
-    def __init__(self, auth: ServiceClient) -> None:
+    def __init__(self, auth: AuthClient) -> None:
         self.auth = auth
 
     async def get(self, provider: str) -> str:
-        reply = await self.auth.call("GetCredential", auth_pb2.GetCredentialRequest(provider=provider))
+        reply = await self.auth.unary(
+            self.auth.stub.GetCredential, auth_pb2.GetCredentialRequest(provider=provider)
+        )
         return reply.secret
 
     async def refresh(self, provider: str, rejected: str) -> str:
         request = auth_pb2.GetCredentialRequest(provider=provider, rejected_secret=rejected)
-        return (await self.auth.call("RefreshCredential", request)).secret
+        return (await self.auth.unary(self.auth.stub.RefreshCredential, request)).secret

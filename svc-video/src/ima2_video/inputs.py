@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ima2_common.errors import Ima2Error
-from ima2_common.grpc_client import ServiceClient
 from ima2_common.media import decode_base64, sniff_mime, strip_data_url, to_data_url
 from ima2_common.structs import struct_to_dict
 from ima2_proto.v1 import library_pb2
+from ima2_video.clients import LibraryClient
 
 READ_TIMEOUT = 30.0
 SAFE_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,199}$")
@@ -60,12 +60,12 @@ def inline_image(value: str) -> Image:
 
 
 class MediaReader:
-    def __init__(self, library: ServiceClient) -> None:
+    def __init__(self, library: LibraryClient) -> None:
         self.library = library
 
     async def _read(self, name: str) -> library_pb2.MediaBytes:
-        return await self.library.call(
-            "ReadMedia", library_pb2.ReadMediaRequest(filename=name), timeout=READ_TIMEOUT
+        return await self.library.unary(
+            self.library.stub.ReadMedia, library_pb2.ReadMediaRequest(filename=name), timeout=READ_TIMEOUT
         )
 
     async def image(self, value: str) -> Image:

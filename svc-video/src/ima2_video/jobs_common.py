@@ -8,8 +8,8 @@ from typing import Any
 
 from ima2_common import catalog
 from ima2_common.errors import Ima2Error
-from ima2_common.grpc_client import ServiceClient
 from ima2_jobs.runner import Job, JobRunner
+from ima2_video.clients import LibraryClient
 from ima2_video.inputs import MediaReader
 from ima2_video.pipeline import Outcome
 from ima2_video.planner_model import PlannerModelSource
@@ -24,7 +24,7 @@ class VideoDeps:
     """The collaborators of every video job, built once in server.py."""
 
     runner: JobRunner
-    library: ServiceClient
+    library: LibraryClient
     upstreams: UpstreamFactory
     planner_models: PlannerModelSource
     poller: VideoPoller

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -20,7 +20,7 @@ from ima2_common import limits
 from ima2_common.errors import Ima2Error
 from ima2_common.logging import log_fields
 from ima2_video import errors
-from ima2_video.upstream import XaiVideoUpstream
+from ima2_video.upstream import Answer
 
 log = logging.getLogger("ima2.video.poll")
 
@@ -51,13 +51,14 @@ def _progress(body: dict[str, Any]) -> float | None:
 
 
 def _finished(body: dict[str, Any]) -> FinishedVideo:
-    video = body.get("video") if isinstance(body.get("video"), dict) else {}
+    given_video, given_usage = body.get("video"), body.get("usage")
+    video = given_video if isinstance(given_video, dict) else {}
     url = video.get("url")
     if video.get("respect_moderation") is False:
         raise Ima2Error("GROK_VIDEO_MODERATION_BLOCKED")
     if not isinstance(url, str) or not url:
         raise Ima2Error("GROK_VIDEO_EMPTY_RESPONSE")
-    usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
+    usage = given_usage if isinstance(given_usage, dict) else {}
     ticks = usage.get("cost_in_usd_ticks")
     duration = video.get("duration")
     return FinishedVideo(
@@ -68,22 +69,24 @@ def _finished(body: dict[str, Any]) -> FinishedVideo:
     )
 
 
+class PollSource(Protocol):
+    """What the poll loop needs of a job's upstream (`XaiVideoUpstream`)."""
+
+    async def poll(self, request_id: str) -> Answer: ...
+
+
 class VideoPoller:
     def __init__(self, policy: PollPolicy) -> None:
         self.policy = policy
 
-    async def wait(
-        self, upstream: XaiVideoUpstream, xai_id: str, on_progress: ProgressCallback
-    ) -> FinishedVideo:
+    async def wait(self, upstream: PollSource, xai_id: str, on_progress: ProgressCallback) -> FinishedVideo:
         try:
             async with asyncio.timeout(self.policy.budget):
                 return await self._loop(upstream, xai_id, on_progress)
         except TimeoutError:
             raise Ima2Error("GROK_VIDEO_TIMEOUT") from None
 
-    async def _loop(
-        self, upstream: XaiVideoUpstream, xai_id: str, on_progress: ProgressCallback
-    ) -> FinishedVideo:
+    async def _loop(self, upstream: PollSource, xai_id: str, on_progress: ProgressCallback) -> FinishedVideo:
         loop = asyncio.get_running_loop()
         last_progress: float | None = None
         changed_at = loop.time()

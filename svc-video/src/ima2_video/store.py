@@ -9,11 +9,11 @@ import secrets
 from typing import Any
 
 from ima2_common.errors import Ima2Error
-from ima2_common.grpc_client import ServiceClient
 from ima2_common.logging import log_fields
 from ima2_common.structs import dict_to_struct
 from ima2_jobs.runner import Job
 from ima2_proto.v1 import library_pb2
+from ima2_video.clients import LibraryClient
 
 log = logging.getLogger("ima2.video.store")
 
@@ -28,7 +28,7 @@ def new_video_name(created_at_ms: int) -> str:
 
 
 class VideoSaver:
-    def __init__(self, library: ServiceClient, job: Job) -> None:
+    def __init__(self, library: LibraryClient, job: Job) -> None:
         self.library = library
         self.job = job
         self.saved: list[str] = []
@@ -52,7 +52,7 @@ class VideoSaver:
         return item
 
     async def _store(self, request: library_pb2.SaveMediaRequest) -> library_pb2.MediaItem:
-        item = await self.library.call("SaveMedia", request, timeout=SAVE_TIMEOUT)
+        item = await self.library.unary(self.library.stub.SaveMedia, request, timeout=SAVE_TIMEOUT)
         self.saved.append(item.filename)
         return item
 
@@ -62,8 +62,8 @@ class VideoSaver:
         while self.saved:
             filename = self.saved.pop()
             try:
-                await self.library.call(
-                    "DeleteHistory",
+                await self.library.unary(
+                    self.library.stub.DeleteHistory,
                     library_pb2.DeleteHistoryRequest(filename=filename, permanent=True),
                     timeout=DISCARD_TIMEOUT,
                 )

@@ -173,11 +173,12 @@ def gen(
 
     def work(progress: Any) -> dict[str, Any]:
         progress.update(phase="generating")
-        return api.request("POST", "/api/generate", json=body, timeout=timeout)
+        generated: dict[str, Any] = api.request("POST", "/api/generate", json=body, timeout=timeout)
+        return generated
 
     result = run_job(rt, request_id, "gen", work)
     items = result.get("images") or ([result] if result.get("image") or result.get("filename") else [])
-    extra = {
+    extra: dict[str, Any] = {
         k: result.get(k)
         for k in ("elapsed", "provider", "model", "quality", "size", "warnings")
         if k in result
@@ -229,7 +230,8 @@ def edit(
 
     def work(progress: Any) -> dict[str, Any]:
         progress.update(phase="editing")
-        return api.request("POST", "/api/edit", json=body, timeout=timeout)
+        edited: dict[str, Any] = api.request("POST", "/api/edit", json=body, timeout=timeout)
+        return edited
 
     result = run_job(rt, request_id, "edit", work)
     items = result.get("images") or [result]
@@ -277,7 +279,7 @@ def multimode(
         "multimode",
         lambda progress: follow_sse(api, "/api/generate/multimode", body, progress, timeout),
     )
-    extra = {k: done.get(k) for k in ("sequenceId", "status") if k in done}
+    extra: dict[str, Any] = {k: done.get(k) for k in ("sequenceId", "status") if k in done}
     return report(rt, request_id, images, no_save, out, out_dir, extra)
 
 
@@ -322,12 +324,13 @@ def node_generate(
     def work(progress: Any) -> dict[str, Any]:
         if no_stream:
             progress.update(phase="generating")
-            return api.request("POST", "/api/node/generate", json=body, timeout=timeout)
+            node: dict[str, Any] = api.request("POST", "/api/node/generate", json=body, timeout=timeout)
+            return node
         done, _ = follow_sse(api, "/api/node/generate", body, progress, timeout)
         return done
 
     result = run_job(rt, request_id, "node", work)
-    extra = {k: result.get(k) for k in ("nodeId", "parentNodeId") if k in result}
+    extra: dict[str, Any] = {k: result.get(k) for k in ("nodeId", "parentNodeId") if k in result}
     code = report(rt, request_id, [result], no_save, out, out_dir, extra)
     if not rt.out.json:
         rt.out.note(f"node {result.get('nodeId')}")

@@ -108,7 +108,8 @@ def ls(
 
 def read_metadata(api: ApiClient, data: bytes, mime: str) -> dict[str, Any]:
     url = f"data:{mime};base64,{base64.b64encode(data).decode()}"
-    return api.request("POST", "/api/metadata/read", json={"dataUrl": url}, timeout=60)
+    found: dict[str, Any] = api.request("POST", "/api/metadata/read", json={"dataUrl": url}, timeout=60)
+    return found
 
 
 def _print_metadata(rt: Runtime, found: dict[str, Any]) -> None:

@@ -259,7 +259,7 @@ def offline_backfill() -> dict[str, Any]:
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
         raise CliError(f"the offline backfill failed: {tail[0]}", client.EXIT_ERROR, "BACKFILL_FAILED")
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     result["mode"] = "offline"
     return result
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer import _click  # typer's own copy of click: TyperGroup's methods take its Context
 from typer.core import TyperGroup
 
 from ima2_cli import client
@@ -20,7 +21,7 @@ BLOCKING_TIMEOUT = 1800.0
 class DefaultToGenerate(TyperGroup):
     """`ima2 video "a prompt"` means `ima2 video generate "a prompt"`."""
 
-    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
         if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
             args = ["generate", *args]
         return super().parse_args(ctx, args)
@@ -213,7 +214,8 @@ def _blocking(rt: Runtime, path: str, body: dict[str, Any], label: str) -> dict[
     api = rt.api()
     with JobProgress(rt.out, label) as progress:
         progress.update(phase="waiting for xAI")
-        return api.request("POST", path, json=body, timeout=rt.timeout or BLOCKING_TIMEOUT)
+        answer: dict[str, Any] = api.request("POST", path, json=body, timeout=rt.timeout or BLOCKING_TIMEOUT)
+        return answer
 
 
 @command(video_app, "edit", 'ima2 video edit 1780226256355_50252101.mp4 -p "make it sunset" -o sunset.mp4')

@@ -20,8 +20,10 @@ BODY_CAP = limits.ANNOTATION_MAX_CHARS * 4 + 1024
 
 @router.get("/api/annotations/{filename}", operation_id="getAnnotations")
 async def get_annotations(filename: str, request: Request) -> dict[str, Any]:
-    reply = await gateway(request).services.library.call(
-        "GetAnnotation", library_pb2.AnnotationKey(filename=filename, browser_id=browser_id(request))
+    library = gateway(request).services.library
+    reply = await library.unary(
+        library.stub.GetAnnotation,
+        library_pb2.AnnotationKey(filename=filename, browser_id=browser_id(request)),
     )
     return {"annotations": struct_to_dict(reply.payload) if reply.HasField("payload") else None}
 
@@ -35,13 +37,16 @@ async def put_annotations(filename: str, request: Request) -> dict[str, Any]:
         raise Ima2Error("INVALID_ANNOTATION", "annotations payload is required")
     annotation = library_pb2.Annotation(filename=filename, browser_id=owner)
     dict_to_struct(payload, annotation.payload)
-    await gateway(request).services.library.call("PutAnnotation", annotation)
+    library = gateway(request).services.library
+    await library.unary(library.stub.PutAnnotation, annotation)
     return {"ok": True}
 
 
 @router.delete("/api/annotations/{filename}", operation_id="deleteAnnotations")
 async def delete_annotations(filename: str, request: Request) -> dict[str, Any]:
-    await gateway(request).services.library.call(
-        "DeleteAnnotation", library_pb2.AnnotationKey(filename=filename, browser_id=browser_id(request))
+    library = gateway(request).services.library
+    await library.unary(
+        library.stub.DeleteAnnotation,
+        library_pb2.AnnotationKey(filename=filename, browser_id=browser_id(request)),
     )
     return {"ok": True}

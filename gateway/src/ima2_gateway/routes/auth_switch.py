@@ -39,8 +39,9 @@ async def start_switch(request: Request) -> dict[str, Any]:
     provider, flow = body.get("provider"), body.get("flow")
     if not isinstance(provider, str):
         raise Ima2Error("INVALID_SWITCH_PROVIDER")
-    switch = await gateway(request).services.auth.call(
-        "StartAccountSwitch",
+    auth = gateway(request).services.auth
+    switch = await auth.unary(
+        auth.stub.StartAccountSwitch,
         auth_pb2.StartAccountSwitchRequest(provider=provider, flow=flow if isinstance(flow, str) else ""),
         timeout=45,
     )
@@ -57,8 +58,9 @@ async def start_switch(request: Request) -> dict[str, Any]:
 @router.get("/api/auth/switch/{session_id}", operation_id="getAccountSwitch", response_model=None)
 async def get_switch(session_id: str, request: Request) -> dict[str, Any] | JSONResponse:
     try:
-        switch = await gateway(request).services.auth.call(
-            "GetAccountSwitch", auth_pb2.AccountSwitchKey(session_id=session_id)
+        auth = gateway(request).services.auth
+        switch = await auth.unary(
+            auth.stub.GetAccountSwitch, auth_pb2.AccountSwitchKey(session_id=session_id)
         )
     except Ima2Error as err:
         if err.code == "SWITCH_SESSION_NOT_FOUND":
@@ -70,8 +72,9 @@ async def get_switch(session_id: str, request: Request) -> dict[str, Any] | JSON
 @router.delete("/api/auth/switch/{session_id}", operation_id="cancelAccountSwitch", response_model=None)
 async def cancel_switch(session_id: str, request: Request) -> dict[str, Any] | JSONResponse:
     try:
-        switch = await gateway(request).services.auth.call(
-            "CancelAccountSwitch", auth_pb2.AccountSwitchKey(session_id=session_id)
+        auth = gateway(request).services.auth
+        switch = await auth.unary(
+            auth.stub.CancelAccountSwitch, auth_pb2.AccountSwitchKey(session_id=session_id)
         )
     except Ima2Error as err:
         if err.code == "SWITCH_SESSION_NOT_FOUND":

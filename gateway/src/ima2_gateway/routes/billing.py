@@ -16,11 +16,15 @@ PROBE_TIMEOUT = 30.0
 
 @router.get("/api/billing", operation_id="billing")
 async def billing(request: Request) -> dict[str, Any]:
-    doc = await gateway(request).services.auth.call("GetBilling", common_pb2.Empty(), timeout=PROBE_TIMEOUT)
-    return json.loads(doc.json)
+    auth = gateway(request).services.auth
+    doc = await auth.unary(auth.stub.GetBilling, common_pb2.Empty(), timeout=PROBE_TIMEOUT)
+    document: dict[str, Any] = json.loads(doc.json)
+    return document
 
 
 @router.get("/api/quota", operation_id="quota")
 async def quota(request: Request) -> dict[str, Any]:
-    doc = await gateway(request).services.auth.call("GetQuota", common_pb2.Empty(), timeout=PROBE_TIMEOUT)
-    return json.loads(doc.json)
+    auth = gateway(request).services.auth
+    doc = await auth.unary(auth.stub.GetQuota, common_pb2.Empty(), timeout=PROBE_TIMEOUT)
+    document: dict[str, Any] = json.loads(doc.json)
+    return document

@@ -19,8 +19,9 @@ async def _save(request: Request, filename: str, source: str | None) -> library_
     source_filename = (
         source if source is not None else decoded_header(request, "x-ima2-canvas-source-filename")
     )
-    return await gateway(request).services.library.call(
-        "SaveCanvasVersion",
+    library = gateway(request).services.library
+    return await library.unary(
+        library.stub.SaveCanvasVersion,
         library_pb2.SaveCanvasVersionRequest(
             data=data,
             mime=request.headers.get("content-type", ""),

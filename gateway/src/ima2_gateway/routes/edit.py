@@ -16,5 +16,6 @@ router = APIRouter()
 async def edit(request: Request) -> Response:
     body = await json_body(request)
     job = edit_request(body, request)
-    stream = gateway(request).services.image.stream("Edit", job)
+    image = gateway(request).services.image
+    stream = image.stream(image.stub.Edit, job)
     return await answer_json(stream, request, request_id=job.options.request_id)

@@ -16,5 +16,6 @@ router = APIRouter()
 async def generate(request: Request) -> Response:
     body = await json_body(request)
     job = generate_request(body, request)
-    stream = gateway(request).services.image.stream("Generate", job)
+    image = gateway(request).services.image
+    stream = image.stream(image.stub.Generate, job)
     return await answer_json(stream, request, request_id=job.options.request_id)

@@ -16,7 +16,8 @@ router = APIRouter()
 
 @router.get("/api/config/grok-planner", operation_id="getGrokPlanner")
 async def get_planner(request: Request) -> dict[str, Any]:
-    reply = await gateway(request).services.image.call("GetGrokPlannerConfig", common_pb2.Empty())
+    image = gateway(request).services.image
+    reply = await image.unary(image.stub.GetGrokPlannerConfig, common_pb2.Empty())
     return {"model": reply.model, "options": list(reply.options)}
 
 
@@ -26,7 +27,6 @@ async def set_planner(request: Request) -> dict[str, Any]:
     model = body.get("model")
     if not isinstance(model, str) or not model:
         raise Ima2Error("INVALID_PLANNER_MODEL", "model is required.")
-    reply = await gateway(request).services.image.call(
-        "SetGrokPlannerConfig", image_pb2.GrokPlannerConfig(model=model)
-    )
+    image = gateway(request).services.image
+    reply = await image.unary(image.stub.SetGrokPlannerConfig, image_pb2.GrokPlannerConfig(model=model))
     return {"model": reply.model}

@@ -58,8 +58,9 @@ async def oauth_runtime(gw: Gateway) -> dict[str, Any]:
 
 async def provider_status(gw: Gateway, provider: str) -> dict[str, Any]:
     try:
-        reply = await gw.services.image.call(
-            "GetProviderStatus", image_pb2.ProviderStatusRequest(provider=provider), timeout=4.0
+        image = gw.services.image
+        reply = await image.unary(
+            image.stub.GetProviderStatus, image_pb2.ProviderStatusRequest(provider=provider), timeout=4.0
         )
     except Ima2Error:
         return {"status": "offline", "reason": "image_service_down"}
@@ -98,7 +99,8 @@ async def health(request: Request) -> dict[str, Any]:
 
 async def key_status(gw: Gateway) -> dict[str, Any] | None:
     try:
-        status = await gw.services.auth.call("GetKeyStatus", common_pb2.Empty(), timeout=HEALTH_TIMEOUT * 2)
+        auth = gw.services.auth
+        status = await auth.unary(auth.stub.GetKeyStatus, common_pb2.Empty(), timeout=HEALTH_TIMEOUT * 2)
     except Ima2Error:
         return None
     return {

@@ -61,7 +61,8 @@ async def list_history(
         query.before = before_ms
     if since_ms is not None:
         query.since = since_ms
-    reply = await gateway(request).services.library.call("ListHistory", query)
+    library = gateway(request).services.library
+    reply = await library.unary(library.stub.ListHistory, query)
     if query.group_by == "session":
         sessions = [
             {
@@ -88,8 +89,10 @@ async def toggle_favorite(request: Request) -> dict[str, Any]:
     filename = body.get("filename")
     if not isinstance(filename, str) or not filename:
         raise Ima2Error("INVALID_FILENAME", "filename is required")
-    reply = await gateway(request).services.library.call(
-        "ToggleFavorite", library_pb2.ToggleFavoriteRequest(filename=filename, browser_id=browser_id(request))
+    library = gateway(request).services.library
+    reply = await library.unary(
+        library.stub.ToggleFavorite,
+        library_pb2.ToggleFavoriteRequest(filename=filename, browser_id=browser_id(request)),
     )
     return {"isFavorite": reply.is_favorite}
 
@@ -97,8 +100,9 @@ async def toggle_favorite(request: Request) -> dict[str, Any]:
 @router.post("/api/history/import-local", operation_id="historyImportLocal", status_code=201)
 async def import_local(request: Request) -> JSONResponse:
     data = await read_body(request, gateway(request).settings.body_limit_bytes, "PAYLOAD_TOO_LARGE")
-    reply = await gateway(request).services.library.call(
-        "ImportLocal",
+    library = gateway(request).services.library
+    reply = await library.unary(
+        library.stub.ImportLocal,
         library_pb2.ImportLocalRequest(
             data=data,
             mime=request.headers.get("content-type", ""),
@@ -111,9 +115,8 @@ async def import_local(request: Request) -> JSONResponse:
 
 @router.post("/api/history/backfill-thumbnails", operation_id="historyBackfillThumbnails")
 async def backfill_thumbnails(request: Request) -> dict[str, Any]:
-    reply = await gateway(request).services.library.call(
-        "BackfillThumbnails", common_pb2.Empty(), timeout=None
-    )
+    library = gateway(request).services.library
+    reply = await library.unary(library.stub.BackfillThumbnails, common_pb2.Empty(), timeout=None)
     return {
         "ok": True,
         "total": reply.total,
@@ -124,8 +127,9 @@ async def backfill_thumbnails(request: Request) -> dict[str, Any]:
 
 
 async def _delete(request: Request, filename: str, permanent: bool) -> dict[str, Any]:
-    reply = await gateway(request).services.library.call(
-        "DeleteHistory", library_pb2.DeleteHistoryRequest(filename=filename, permanent=permanent)
+    library = gateway(request).services.library
+    reply = await library.unary(
+        library.stub.DeleteHistory, library_pb2.DeleteHistoryRequest(filename=filename, permanent=permanent)
     )
     body: dict[str, Any] = {
         "ok": True,
@@ -150,8 +154,9 @@ async def restore(filename: str, request: Request) -> dict[str, Any]:
     trash_id = body.get("trashId")
     if not isinstance(trash_id, str) or not trash_id:
         raise Ima2Error("TRASH_ID_REQUIRED")
-    reply = await gateway(request).services.library.call(
-        "RestoreHistory", library_pb2.RestoreHistoryRequest(trash_id=trash_id, filename=filename)
+    library = gateway(request).services.library
+    reply = await library.unary(
+        library.stub.RestoreHistory, library_pb2.RestoreHistoryRequest(trash_id=trash_id, filename=filename)
     )
     return {"ok": True, "item": item_json(reply)}
 

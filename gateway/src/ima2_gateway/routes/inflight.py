@@ -45,7 +45,8 @@ async def cancel_inflight(request_id: str, request: Request) -> dict[str, Any]:
     gw = gateway(request)
     try:
         reply = await gw.nc.request(events.CANCEL_SUBJECT, request_id.encode(), timeout=CANCEL_REPLY_TIMEOUT)
-        return json.loads(reply.data)
+        answer: dict[str, Any] = json.loads(reply.data)
+        return answer
     except (NatsTimeoutError, NoRespondersError):
         pass
     # The owner did not answer (it died or is unreachable): one live job-service replica ends it.
@@ -53,7 +54,8 @@ async def cancel_inflight(request_id: str, request: Request) -> dict[str, Any]:
         reply = await gw.nc.request(
             events.ORPHAN_CANCEL_SUBJECT, request_id.encode(), timeout=CANCEL_REPLY_TIMEOUT
         )
-        return json.loads(reply.data)
+        orphan_answer: dict[str, Any] = json.loads(reply.data)
+        return orphan_answer
     except (NatsTimeoutError, NoRespondersError):
         # No job service is up: the job ends with JOB_TRACKING_TIMEOUT once one is back.
         return {"requestId": request_id, "active": await gw.registry.is_active(request_id), "aborted": False}

@@ -53,7 +53,8 @@ def _change(change: auth_pb2.KeyChange, removed: bool = False) -> dict[str, Any]
 @router.get("/api/keys/status", operation_id="keyStatus")
 async def key_status(request: Request) -> dict[str, Any]:
     gw = gateway(request)
-    status = await gw.services.auth.call("GetKeyStatus", common_pb2.Empty(), timeout=10)
+    auth = gw.services.auth
+    status = await auth.unary(auth.stub.GetKeyStatus, common_pb2.Empty(), timeout=10)
     return status_body(status, gw.settings)
 
 
@@ -61,8 +62,10 @@ async def key_status(request: Request) -> dict[str, Any]:
 async def set_gemini_auth_mode(request: Request) -> dict[str, Any]:
     body = await json_body(request)
     mode = body.get("mode")
-    status = await gateway(request).services.auth.call(
-        "SetGeminiAuthMode", auth_pb2.SetGeminiAuthModeRequest(mode=mode if isinstance(mode, str) else "")
+    auth = gateway(request).services.auth
+    status = await auth.unary(
+        auth.stub.SetGeminiAuthMode,
+        auth_pb2.SetGeminiAuthModeRequest(mode=mode if isinstance(mode, str) else ""),
     )
     return {"ok": True, "geminiAuthMode": status.gemini_auth_mode}
 
@@ -73,8 +76,9 @@ async def set_vertex(request: Request) -> dict[str, Any]:
     raw = body.get("serviceAccountJson")
     if isinstance(raw, dict):
         raw = json.dumps(raw)
-    change = await gateway(request).services.auth.call(
-        "SetVertexServiceAccount",
+    auth = gateway(request).services.auth
+    change = await auth.unary(
+        auth.stub.SetVertexServiceAccount,
         auth_pb2.SetVertexServiceAccountRequest(service_account_json=raw if isinstance(raw, str) else ""),
         timeout=20,
     )
@@ -83,9 +87,8 @@ async def set_vertex(request: Request) -> dict[str, Any]:
 
 @router.delete("/api/keys/vertex", operation_id="deleteVertexServiceAccount")
 async def delete_vertex(request: Request) -> dict[str, Any]:
-    change = await gateway(request).services.auth.call(
-        "DeleteKey", auth_pb2.DeleteKeyRequest(provider="vertex")
-    )
+    auth = gateway(request).services.auth
+    change = await auth.unary(auth.stub.DeleteKey, auth_pb2.DeleteKeyRequest(provider="vertex"))
     return _change(change, removed=True)
 
 
@@ -93,8 +96,9 @@ async def delete_vertex(request: Request) -> dict[str, Any]:
 async def set_key(provider: str, request: Request) -> dict[str, Any]:
     body = await json_body(request)
     api_key = body.get("apiKey")
-    change = await gateway(request).services.auth.call(
-        "SetKey",
+    auth = gateway(request).services.auth
+    change = await auth.unary(
+        auth.stub.SetKey,
         auth_pb2.SetKeyRequest(provider=provider, api_key=api_key if isinstance(api_key, str) else ""),
         timeout=20,
     )
@@ -103,7 +107,6 @@ async def set_key(provider: str, request: Request) -> dict[str, Any]:
 
 @router.delete("/api/keys/{provider}", operation_id="deleteKey")
 async def delete_key(provider: str, request: Request) -> dict[str, Any]:
-    change = await gateway(request).services.auth.call(
-        "DeleteKey", auth_pb2.DeleteKeyRequest(provider=provider)
-    )
+    auth = gateway(request).services.auth
+    change = await auth.unary(auth.stub.DeleteKey, auth_pb2.DeleteKeyRequest(provider=provider))
     return _change(change, removed=True)

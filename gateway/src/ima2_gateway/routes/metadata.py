@@ -41,9 +41,8 @@ async def read_metadata(request: Request) -> dict[str, Any]:
         data = decode_base64(payload)
     except ValueError:
         raise Ima2Error("IMAGE_METADATA_INVALID", "The data URL is not valid base64.") from None
-    reply = await gateway(request).services.library.call(
-        "ReadMetadata", library_pb2.ReadMetadataRequest(data=data)
-    )
+    library = gateway(request).services.library
+    reply = await library.unary(library.stub.ReadMetadata, library_pb2.ReadMetadataRequest(data=data))
     if not reply.HasField("metadata"):
         return {
             "ok": True,

@@ -31,9 +31,10 @@ async def multimode(request: Request) -> Response:
             return error_response(err, request)
         requested = body.get("requestId")
         valid = isinstance(requested, str) and REQUEST_ID_RE.match(requested)
-        request_id = requested if valid else request.state.request_id
+        request_id = requested if valid and isinstance(requested, str) else request.state.request_id
         return sse_error_response(err, request_id)
-    stream = gateway(request).services.image.stream("Multimode", job)
+    image = gateway(request).services.image
+    stream = image.stream(image.stub.Multimode, job)
     if job.options.async_mode:
         return await answer_sse(stream, request, request_id=job.options.request_id, errors_as_sse=False)
     return await answer_sse(stream, request, request_id=job.options.request_id, errors_as_sse=True)

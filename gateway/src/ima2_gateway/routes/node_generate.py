@@ -55,7 +55,8 @@ async def node_generate(request: Request) -> Response:
     def render(err: Ima2Error) -> Response:
         return node_error(err, request, parent)
 
-    stream = gateway(request).services.image.stream("NodeGenerate", job)
+    image = gateway(request).services.image
+    stream = image.stream(image.stub.NodeGenerate, job)
     request_id = job.options.request_id
     if wants_sse(request) and not job.options.async_mode:
         return await answer_sse(

@@ -15,7 +15,6 @@ router = APIRouter()
 
 @router.get("/api/node/{node_id}", operation_id="getNode")
 async def get_node(node_id: str, request: Request) -> dict[str, Any]:
-    reply = await gateway(request).services.library.call(
-        "GetNode", library_pb2.GetNodeRequest(node_id=node_id)
-    )
+    library = gateway(request).services.library
+    reply = await library.unary(library.stub.GetNode, library_pb2.GetNodeRequest(node_id=node_id))
     return {"nodeId": reply.node_id, "meta": struct_to_dict(reply.meta), "url": reply.url}

@@ -68,8 +68,9 @@ def _tags(body: dict[str, Any]) -> list[str] | None:
 async def list_prompts(
     request: Request, search: str = "", folderId: str = "", favoritesOnly: str = ""
 ) -> dict[str, Any]:
-    reply = await gateway(request).services.library.call(
-        "ListPrompts",
+    library = gateway(request).services.library
+    reply = await library.unary(
+        library.stub.ListPrompts,
         library_pb2.ListPromptsRequest(
             query=search, folder_id=folderId, favorites_only=favoritesOnly.lower() in ("1", "true")
         ),
@@ -94,21 +95,25 @@ async def create_prompt(request: Request) -> JSONResponse:
         mode=_optional_str(body, "mode") or "",
         tags=tags or [],
     )
-    reply = await gateway(request).services.library.call("CreatePrompt", prompt)
+    library = gateway(request).services.library
+    reply = await library.unary(library.stub.CreatePrompt, prompt)
     return JSONResponse({"prompt": prompt_json(reply)}, status_code=201)
 
 
 @router.get("/api/prompts/export", operation_id="exportPrompts")
 async def export_prompts(request: Request) -> dict[str, Any]:
-    reply = await gateway(request).services.library.call("ExportPrompts", common_pb2.Empty())
-    return json.loads(reply.json)
+    library = gateway(request).services.library
+    reply = await library.unary(library.stub.ExportPrompts, common_pb2.Empty())
+    exported: dict[str, Any] = json.loads(reply.json)
+    return exported
 
 
 @router.post("/api/prompts/import", operation_id="importPrompts")
 async def import_prompts(request: Request) -> dict[str, Any]:
     body = await json_object(request)
-    reply = await gateway(request).services.library.call(
-        "ImportPrompts", library_pb2.ImportPromptsRequest(json=json.dumps(body)), timeout=120
+    library = gateway(request).services.library
+    reply = await library.unary(
+        library.stub.ImportPrompts, library_pb2.ImportPromptsRequest(json=json.dumps(body)), timeout=120
     )
     return {
         "foldersCreated": reply.folders_created,
@@ -119,7 +124,8 @@ async def import_prompts(request: Request) -> dict[str, Any]:
 
 @router.get("/api/prompts/folders", operation_id="listPromptFolders")
 async def list_folders(request: Request) -> dict[str, Any]:
-    reply = await gateway(request).services.library.call("ListPromptFolders", common_pb2.Empty())
+    library = gateway(request).services.library
+    reply = await library.unary(library.stub.ListPromptFolders, common_pb2.Empty())
     return {"folders": [folder_json(f) for f in reply.folders]}
 
 
@@ -129,8 +135,9 @@ async def create_folder(request: Request) -> JSONResponse:
     name = body.get("name")
     if not isinstance(name, str) or not name.strip():
         raise Ima2Error("INVALID_FOLDER", "name is required")
-    reply = await gateway(request).services.library.call(
-        "CreatePromptFolder",
+    library = gateway(request).services.library
+    reply = await library.unary(
+        library.stub.CreatePromptFolder,
         library_pb2.PromptFolder(name=name, parent_id=_optional_str(body, "parentId") or ""),
     )
     return JSONResponse({"folder": folder_json(reply)}, status_code=201)
@@ -145,14 +152,16 @@ async def update_folder(folder_id: str, request: Request) -> dict[str, Any]:
         name=name if isinstance(name, str) else "",
         parent_id=parent if isinstance(parent, str) else "",
     )
-    reply = await gateway(request).services.library.call("UpdatePromptFolder", folder)
+    library = gateway(request).services.library
+    reply = await library.unary(library.stub.UpdatePromptFolder, folder)
     return {"folder": folder_json(reply)}
 
 
 @router.delete("/api/prompts/folders/{folder_id}", operation_id="deletePromptFolder")
 async def delete_folder(folder_id: str, request: Request, strategy: str = "") -> dict[str, Any]:
-    await gateway(request).services.library.call(
-        "DeletePromptFolder",
+    library = gateway(request).services.library
+    await library.unary(
+        library.stub.DeletePromptFolder,
         library_pb2.PromptKey(
             id=folder_id, strategy="deleteItems" if strategy == "deleteItems" else "moveToRoot"
         ),
@@ -162,7 +171,8 @@ async def delete_folder(folder_id: str, request: Request, strategy: str = "") ->
 
 @router.get("/api/prompts/{prompt_id}", operation_id="getPrompt")
 async def get_prompt(prompt_id: str, request: Request) -> dict[str, Any]:
-    reply = await gateway(request).services.library.call("GetPrompt", library_pb2.PromptKey(id=prompt_id))
+    library = gateway(request).services.library
+    reply = await library.unary(library.stub.GetPrompt, library_pb2.PromptKey(id=prompt_id))
     return {"prompt": prompt_json(reply)}
 
 
@@ -178,19 +188,20 @@ async def update_prompt(prompt_id: str, request: Request) -> dict[str, Any]:
     if tags is not None:
         update.tags.extend(tags)
         update.set_tags = True
-    reply = await gateway(request).services.library.call("UpdatePrompt", update)
+    library = gateway(request).services.library
+    reply = await library.unary(library.stub.UpdatePrompt, update)
     return {"prompt": prompt_json(reply)}
 
 
 @router.delete("/api/prompts/{prompt_id}", operation_id="deletePrompt")
 async def delete_prompt(prompt_id: str, request: Request) -> dict[str, Any]:
-    await gateway(request).services.library.call("DeletePrompt", library_pb2.PromptKey(id=prompt_id))
+    library = gateway(request).services.library
+    await library.unary(library.stub.DeletePrompt, library_pb2.PromptKey(id=prompt_id))
     return {"ok": True}
 
 
 @router.post("/api/prompts/{prompt_id}/favorite", operation_id="togglePromptFavorite")
 async def toggle_favorite(prompt_id: str, request: Request) -> dict[str, Any]:
-    reply = await gateway(request).services.library.call(
-        "TogglePromptFavorite", library_pb2.PromptKey(id=prompt_id)
-    )
+    library = gateway(request).services.library
+    reply = await library.unary(library.stub.TogglePromptFavorite, library_pb2.PromptKey(id=prompt_id))
     return {"isFavorite": reply.is_favorite, "favoritedAt": reply.favorited_at or None}

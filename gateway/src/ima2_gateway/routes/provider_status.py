@@ -15,8 +15,11 @@ STATUS_TIMEOUT = 6.0
 
 
 async def probe(gw: Gateway, provider: str) -> image_pb2.ProviderStatus:
-    return await gw.services.image.call(
-        "GetProviderStatus", image_pb2.ProviderStatusRequest(provider=provider), timeout=STATUS_TIMEOUT
+    image = gw.services.image
+    return await image.unary(
+        image.stub.GetProviderStatus,
+        image_pb2.ProviderStatusRequest(provider=provider),
+        timeout=STATUS_TIMEOUT,
     )
 
 

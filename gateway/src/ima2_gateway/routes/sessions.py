@@ -62,7 +62,8 @@ def _title(body: dict[str, Any], required: bool) -> str:
 
 @router.get("/api/sessions", operation_id="listSessions")
 async def list_sessions(request: Request) -> dict[str, Any]:
-    reply = await gateway(request).services.library.call("ListSessions", common_pb2.Empty())
+    library = gateway(request).services.library
+    reply = await library.unary(library.stub.ListSessions, common_pb2.Empty())
     return {"sessions": [{**_summary(s), "nodeCount": s.node_count} for s in reply.sessions]}
 
 
@@ -70,18 +71,16 @@ async def list_sessions(request: Request) -> dict[str, Any]:
 async def create_session(request: Request) -> JSONResponse:
     body = await json_object(request, 64 * 1024)
     title = _title(body, required=False)
-    reply = await gateway(request).services.library.call(
-        "CreateSession", library_pb2.CreateSessionRequest(title=title)
-    )
+    library = gateway(request).services.library
+    reply = await library.unary(library.stub.CreateSession, library_pb2.CreateSessionRequest(title=title))
     log.info("session_create", extra=log_fields(sessionId=reply.id, titleChars=len(reply.title)))
     return JSONResponse({"session": _summary(reply)}, status_code=201)
 
 
 @router.get("/api/sessions/{session_id}", operation_id="getSession")
 async def get_session(session_id: str, request: Request) -> dict[str, Any]:
-    reply = await gateway(request).services.library.call(
-        "GetSession", library_pb2.GetSessionRequest(id=session_id)
-    )
+    library = gateway(request).services.library
+    reply = await library.unary(library.stub.GetSession, library_pb2.GetSessionRequest(id=session_id))
     return {
         "session": {
             **_summary(reply),
@@ -94,17 +93,17 @@ async def get_session(session_id: str, request: Request) -> dict[str, Any]:
 @router.patch("/api/sessions/{session_id}", operation_id="renameSession")
 async def rename_session(session_id: str, request: Request) -> dict[str, Any]:
     title = _title(await json_object(request, 64 * 1024), required=True)
-    await gateway(request).services.library.call(
-        "RenameSession", library_pb2.RenameSessionRequest(id=session_id, title=title)
+    library = gateway(request).services.library
+    await library.unary(
+        library.stub.RenameSession, library_pb2.RenameSessionRequest(id=session_id, title=title)
     )
     return {"ok": True}
 
 
 @router.delete("/api/sessions/{session_id}", operation_id="deleteSession")
 async def delete_session(session_id: str, request: Request) -> dict[str, Any]:
-    await gateway(request).services.library.call(
-        "DeleteSession", library_pb2.GetSessionRequest(id=session_id)
-    )
+    library = gateway(request).services.library
+    await library.unary(library.stub.DeleteSession, library_pb2.GetSessionRequest(id=session_id))
     log.info("session_delete", extra=log_fields(sessionId=session_id))
     return {"ok": True}
 
@@ -150,7 +149,8 @@ async def save_graph(session_id: str, request: Request) -> dict[str, Any]:
     for edge in edges:
         dict_to_struct(edge if isinstance(edge, dict) else {}, save.edges.add())
     try:
-        reply = await gateway(request).services.library.call("SaveGraph", save)
+        library = gateway(request).services.library
+        reply = await library.unary(library.stub.SaveGraph, save)
     except Ima2Error as err:
         if err.code == "GRAPH_VERSION_CONFLICT":
             log.info(
@@ -183,9 +183,8 @@ async def save_graph(session_id: str, request: Request) -> dict[str, Any]:
 
 @router.get("/api/sessions/{session_id}/style-sheet", operation_id="getStyleSheet")
 async def get_style_sheet(session_id: str, request: Request) -> dict[str, Any]:
-    reply = await gateway(request).services.library.call(
-        "GetStyleSheet", library_pb2.GetSessionRequest(id=session_id)
-    )
+    library = gateway(request).services.library
+    reply = await library.unary(library.stub.GetStyleSheet, library_pb2.GetSessionRequest(id=session_id))
     return _style_sheet(reply)
 
 
@@ -205,7 +204,8 @@ async def put_style_sheet(session_id: str, request: Request) -> dict[str, Any]:
         dict_to_struct(sheet, put.style_sheet)
     if enabled is not None:
         put.enabled = enabled
-    await gateway(request).services.library.call("PutStyleSheet", put)
+    library = gateway(request).services.library
+    await library.unary(library.stub.PutStyleSheet, put)
     log.info(
         "stylesheet_save", extra=log_fields(sessionId=session_id, hasSheet=sheet is not None, enabled=enabled)
     )
@@ -217,8 +217,9 @@ async def set_style_sheet_enabled(session_id: str, request: Request) -> dict[str
     enabled = (await json_object(request, 64 * 1024)).get("enabled")
     if not isinstance(enabled, bool):
         raise Ima2Error("INVALID_ENABLED", "enabled must be boolean")
-    reply = await gateway(request).services.library.call(
-        "SetStyleSheetEnabled",
+    library = gateway(request).services.library
+    reply = await library.unary(
+        library.stub.SetStyleSheetEnabled,
         library_pb2.SetStyleSheetEnabledRequest(session_id=session_id, enabled=enabled),
     )
     return {"ok": True, "enabled": reply.enabled}
@@ -250,13 +251,15 @@ async def extract_style_sheet(session_id: str, request: Request) -> dict[str, An
         raise Ima2Error("STYLE_SHEET_BAD_INPUT", "prompt required")
     references = _reference(body.get("referenceDataUrl"))
     services = gateway(request).services
-    await services.library.call("GetStyleSheet", library_pb2.GetSessionRequest(id=session_id))
+    library = services.library
+    await library.unary(library.stub.GetStyleSheet, library_pb2.GetSessionRequest(id=session_id))
     log.info(
         "stylesheet_extract_start",
         extra=log_fields(sessionId=session_id, promptChars=len(prompt), hasReference=bool(references)),
     )
-    reply = await services.image.call(
-        "ExtractStyleSheet",
+    image = services.image
+    reply = await image.unary(
+        image.stub.ExtractStyleSheet,
         image_pb2.ExtractStyleSheetRequest(
             session_id=session_id,
             prompt=prompt[:EXTRACT_PROMPT_MAX],
@@ -269,7 +272,7 @@ async def extract_style_sheet(session_id: str, request: Request) -> dict[str, An
     sheet = json.loads(reply.style_sheet_json)
     put = library_pb2.PutStyleSheetRequest(session_id=session_id)
     dict_to_struct(sheet, put.style_sheet)
-    await services.library.call("PutStyleSheet", put)
+    await library.unary(library.stub.PutStyleSheet, put)
     log.info(
         "stylesheet_extract_done",
         extra=log_fields(sessionId=session_id, sheetChars=len(reply.style_sheet_json)),

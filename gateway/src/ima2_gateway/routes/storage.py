@@ -17,9 +17,8 @@ router = APIRouter()
 @router.get("/api/storage/status", operation_id="storageStatus")
 async def storage_status(request: Request) -> dict[str, Any]:
     try:
-        status = await gateway(request).services.library.call(
-            "GetStorageStatus", common_pb2.Empty(), timeout=60
-        )
+        library = gateway(request).services.library
+        status = await library.unary(library.stub.GetStorageStatus, common_pb2.Empty(), timeout=60)
     except Ima2Error as err:
         err.extra["ok"] = False
         raise
@@ -46,7 +45,8 @@ async def storage_status(request: Request) -> dict[str, Any]:
 @router.post("/api/storage/open-generated-dir", operation_id="openGeneratedDir")
 async def open_generated_dir(request: Request) -> dict[str, Any]:
     try:
-        await gateway(request).services.library.call("OpenGeneratedDir", common_pb2.Empty(), timeout=30)
+        library = gateway(request).services.library
+        await library.unary(library.stub.OpenGeneratedDir, common_pb2.Empty(), timeout=30)
     except Ima2Error as err:
         err.extra["ok"] = False
         raise

@@ -45,8 +45,11 @@ async def video_generate(request: Request) -> Response:
             return error_response(err, request)
         requested = body.get("requestId")
         valid = isinstance(requested, str) and REQUEST_ID_RE.match(requested)
-        return sse_error_response(err, requested if valid else request.state.request_id)
-    stream = gateway(request).services.video.stream("GenerateVideo", job)
+        return sse_error_response(
+            err, requested if valid and isinstance(requested, str) else request.state.request_id
+        )
+    video = gateway(request).services.video
+    stream = video.stream(video.stub.GenerateVideo, job)
     if job.async_mode:
         return await answer_sse(stream, request, request_id=job.request_id, errors_as_sse=False)
     return answer_sse_flushed(stream, request, request_id=job.request_id)
@@ -58,7 +61,8 @@ async def video_edit(request: Request) -> Response:
         job = edit_video_request(await json_body(request), request)
     except Ima2Error as err:
         return error_response(err, request)
-    stream = gateway(request).services.video.stream("EditVideo", job)
+    video = gateway(request).services.video
+    stream = video.stream(video.stub.EditVideo, job)
     return await answer_json(stream, request, request_id=job.request_id)
 
 
@@ -68,7 +72,8 @@ async def video_extend(request: Request) -> Response:
         job = extend_video_request(await json_body(request), request)
     except Ima2Error as err:
         return error_response(err, request)
-    stream = gateway(request).services.video.stream("ExtendVideo", job)
+    video = gateway(request).services.video
+    stream = video.stream(video.stub.ExtendVideo, job)
     return await answer_json(stream, request, request_id=job.request_id)
 
 
@@ -77,8 +82,11 @@ async def video_frame(request: Request, file: str = "", position: str = "last") 
     gw = gateway(request)
     try:
         name = local_video_name(file, gw.settings.generated_path)
-        reply = await gw.services.video.call(
-            "ExtractFrame", video_pb2.ExtractFrameRequest(file=name, position=position), timeout=FRAME_TIMEOUT
+        video = gw.services.video
+        reply = await video.unary(
+            video.stub.ExtractFrame,
+            video_pb2.ExtractFrameRequest(file=name, position=position),
+            timeout=FRAME_TIMEOUT,
         )
     except Ima2Error as err:
         return error_response(err, request)
@@ -92,8 +100,9 @@ async def video_analyze(request: Request) -> Response:
         body = await json_body(request)
         name = local_video_name(body.get("videoUrl"), gw.settings.generated_path, "videoUrl")
         provider = video_provider(body)
-        reply = await gw.services.video.call(
-            "AnalyzeVideo",
+        video = gw.services.video
+        reply = await video.unary(
+            video.stub.AnalyzeVideo,
             video_pb2.AnalyzeVideoRequest(
                 video_url=name, request_id=request.state.request_id, provider=provider
             ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -70,7 +71,7 @@ def check_key(call: Call) -> Response | None:
     return None
 
 
-def models_body(owned_by: str = "openai") -> dict:
+def models_body(owned_by: str = "openai") -> dict[str, Any]:
     created = 1_700_000_000
     return {
         "object": "list",

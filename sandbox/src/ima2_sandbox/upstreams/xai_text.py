@@ -41,7 +41,8 @@ def _check_search_tool(tool: dict[str, Any]) -> Response | None:
     for name in REJECTED_SEARCH_ARGS:
         if name in tool:
             return xai_error(400, f"Argument not supported: {name}")
-    filters = tool.get("filters") if isinstance(tool.get("filters"), dict) else {}
+    given_filters = tool.get("filters")
+    filters = given_filters if isinstance(given_filters, dict) else {}
     allowed = tool.get("allowed_domains") or filters.get("allowed_domains") or []
     excluded = tool.get("excluded_domains") or filters.get("excluded_domains") or []
     if allowed and excluded:
@@ -94,9 +95,9 @@ def responses_answer(call: Call) -> Response:
         if tool["type"] not in XAI_TOOL_TYPES:
             return xai_error(400, f"Argument not supported: tools[{i}].type={tool['type']}")
         if tool["type"] == "web_search":
-            problem = _check_search_tool(tool)
-            if problem is not None:
-                return problem
+            rejected = _check_search_tool(tool)
+            if rejected is not None:
+                return rejected
     if call.mode == "safety":
         return xai_error(400, SAFETY_MESSAGE)
     items = _research_items(req, responses.build_output(req))
@@ -138,8 +139,8 @@ def _user_text_and_images(messages: list[dict[str, Any]]) -> tuple[str, int] | R
 
 
 def _chosen_function(body: dict[str, Any]) -> tuple[dict[str, Any] | None, Response | None]:
-    tools = [t.get("function") for t in body.get("tools") or [] if isinstance(t, dict)]
-    tools = [t for t in tools if isinstance(t, dict) and t.get("name")]
+    functions = [t.get("function") for t in body.get("tools") or [] if isinstance(t, dict)]
+    tools = [t for t in functions if isinstance(t, dict) and t.get("name")]
     choice = body.get("tool_choice", "auto" if tools else "none")
     if isinstance(choice, dict):
         name = (choice.get("function") or {}).get("name")

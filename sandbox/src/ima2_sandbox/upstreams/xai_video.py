@@ -81,7 +81,7 @@ def _check_video_ref(body: dict[str, Any]) -> Response | None:
 
 def _model(body: dict[str, Any]) -> str | Response:
     model = body.get("model", "grok-imagine-video")
-    if model not in VIDEO_MODELS:
+    if not isinstance(model, str) or model not in VIDEO_MODELS:
         return xai_error(404, f"The model {model} does not exist or your team does not have access to it.")
     return model
 

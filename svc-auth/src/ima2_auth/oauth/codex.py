@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 import httpx
 
@@ -34,7 +35,7 @@ def _json(response: httpx.Response) -> object:
         return None
 
 
-def _token_from(body: dict, old: OAuthToken | None = None) -> OAuthToken:
+def _token_from(body: dict[str, Any], old: OAuthToken | None = None) -> OAuthToken:
     access = str(body.get("access_token") or "")
     id_token = str(body.get("id_token") or "")
     expires = jwt.expiry_ms(access)

@@ -57,11 +57,13 @@ def chatgpt_account_id(*tokens: str) -> str:
     """Top-level claim, then the auth claim, then the first organization (reference §3.3 b)."""
     for token in tokens:
         claims = jwt.claims(token)
-        if isinstance(claims.get("chatgpt_account_id"), str):
-            return claims["chatgpt_account_id"]
+        top = claims.get("chatgpt_account_id")
+        if isinstance(top, str):
+            return top
         auth = claims.get(OPENAI_AUTH_CLAIM)
-        if isinstance(auth, dict) and isinstance(auth.get("chatgpt_account_id"), str):
-            return auth["chatgpt_account_id"]
+        nested = auth.get("chatgpt_account_id") if isinstance(auth, dict) else None
+        if isinstance(nested, str):
+            return nested
         orgs = claims.get("organizations")
         if isinstance(orgs, list) and orgs and isinstance(orgs[0], dict) and orgs[0].get("id"):
             return str(orgs[0]["id"])
@@ -71,11 +73,13 @@ def chatgpt_account_id(*tokens: str) -> str:
 def token_email(*tokens: str) -> str:
     for token in tokens:
         claims = jwt.claims(token)
-        if isinstance(claims.get("email"), str):
-            return claims["email"]
+        email = claims.get("email")
+        if isinstance(email, str):
+            return email
         profile = claims.get(OPENAI_PROFILE_CLAIM)
-        if isinstance(profile, dict) and isinstance(profile.get("email"), str):
-            return profile["email"]
+        profile_email = profile.get("email") if isinstance(profile, dict) else None
+        if isinstance(profile_email, str):
+            return profile_email
     return ""
 
 
@@ -89,8 +93,9 @@ class CodexAuthFile:
         if not isinstance(tokens, dict) or not isinstance(tokens.get("access_token"), str):
             return None
         access = tokens["access_token"]
-        id_token = tokens.get("id_token") if isinstance(tokens.get("id_token"), str) else ""
-        account = tokens.get("account_id") if isinstance(tokens.get("account_id"), str) else ""
+        given_id_token, given_account = tokens.get("id_token"), tokens.get("account_id")
+        id_token = given_id_token if isinstance(given_id_token, str) else ""
+        account = given_account if isinstance(given_account, str) else ""
         return OAuthToken(
             access_token=access,
             refresh_token=str(tokens.get("refresh_token") or ""),

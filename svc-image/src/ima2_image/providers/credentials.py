@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ima2_common.grpc_client import ServiceClient
+from ima2_image.clients import AuthClient
 from ima2_proto.v1 import auth_pb2
 
 
@@ -49,16 +49,18 @@ def _from_proto(credential: auth_pb2.Credential) -> Credential:
 class AuthServiceCredentials:
     """The CredentialSource backed by svc-auth over gRPC (one call per upstream call)."""
 
-    def __init__(self, auth: ServiceClient) -> None:
+    def __init__(self, auth: AuthClient) -> None:
         self.auth = auth
 
     async def get(self, provider: str) -> Credential:
-        reply = await self.auth.call("GetCredential", auth_pb2.GetCredentialRequest(provider=provider))
+        reply = await self.auth.unary(
+            self.auth.stub.GetCredential, auth_pb2.GetCredentialRequest(provider=provider)
+        )
         return _from_proto(reply)
 
     async def refresh(self, provider: str, rejected: str = "") -> Credential:
         request = auth_pb2.GetCredentialRequest(provider=provider, rejected_secret=rejected)
-        return _from_proto(await self.auth.call("RefreshCredential", request))
+        return _from_proto(await self.auth.unary(self.auth.stub.RefreshCredential, request))
 
 
 def jwt_claims(token: str) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from ima2_common import catalog
-from ima2_common.errors import Ima2Error
+from ima2_common.errors import Ima2Error, UpstreamFields
 from ima2_common.logging import log_fields
 from ima2_common.media import decode_base64, sniff_mime
 from ima2_image.providers import refs
@@ -51,7 +51,7 @@ class Route:
     account: ServiceAccount | None = None
 
 
-def _google_fields(body: Any) -> dict[str, str | None]:
+def _google_fields(body: Any) -> UpstreamFields:
     """upstreamCode = the canonical status (INVALID_ARGUMENT, …); upstreamType = the ErrorInfo reason."""
     error = body.get("error") if isinstance(body, dict) else None
     if not isinstance(error, dict):

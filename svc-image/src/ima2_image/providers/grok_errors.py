@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ima2_common.errors import Ima2Error
+from ima2_common.errors import Ima2Error, UpstreamFields
 
 # stage → (bad request, timeout, network failure)
 STAGE_CODES: dict[str, tuple[str, str, str]] = {
@@ -19,7 +19,7 @@ def _short(value: Any) -> str | None:
     return str(value)[:120] if value not in (None, "") else None
 
 
-def upstream_fields(body: Any) -> dict[str, str | None]:
+def upstream_fields(body: Any) -> UpstreamFields:
     """xAI's flat `{code, error}` or the nested `{error: {type, code}}` of progrok and compat gateways."""
     if not isinstance(body, dict):
         return {"upstream_code": None, "upstream_type": None}

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from ima2_common.errors import Ima2Error
+from ima2_common.errors import Ima2Error, UpstreamFields
 
 INVALID_REQUEST_CODES = {
     "invalid_value",
@@ -32,7 +32,7 @@ def _error_fields(body: Any) -> dict[str, Any]:
     return {}
 
 
-def _upstream(err: dict[str, Any]) -> dict[str, str | None]:
+def _upstream(err: dict[str, Any]) -> UpstreamFields:
     def text(key: str) -> str | None:
         value = err.get(key)
         return str(value)[:120] if value not in (None, "") else None

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 
 from ima2_common.errors import Ima2Error
-from ima2_common.grpc_client import ServiceClient
 from ima2_common.settings import Settings
+from ima2_image.clients import AuthClient
 from ima2_image.providers.agy import AgyImageProvider
 from ima2_image.providers.base import ImageProvider
 from ima2_image.providers.codex import OAuthImageProvider
@@ -24,7 +24,7 @@ class ProviderRegistry:
         self,
         settings: Settings,
         http: httpx.AsyncClient,
-        auth: ServiceClient | None,
+        auth: AuthClient | None,
         credentials: CredentialSource | None = None,
     ) -> None:
         self.settings = settings

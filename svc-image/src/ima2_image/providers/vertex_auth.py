@@ -53,9 +53,10 @@ def parse_service_account(text: str, project_hint: str = "") -> ServiceAccount:
         raise invalid_account("invalid_json") from None
     if not isinstance(data, dict) or data.get("type") != "service_account":
         raise invalid_account("not_a_service_account")
-    fields = {k: data.get(k) for k in ("client_email", "private_key", "project_id")}
-    fields["project_id"] = fields["project_id"] or project_hint
-    missing = [k for k, v in fields.items() if not isinstance(v, str) or not v]
+    found = {k: data.get(k) for k in ("client_email", "private_key", "project_id")}
+    found["project_id"] = found["project_id"] or project_hint
+    fields = {k: v for k, v in found.items() if isinstance(v, str) and v}
+    missing = [k for k in found if k not in fields]
     if missing:
         raise invalid_account(f"missing_{missing[0]}")
     token_uri = data.get("token_uri") if isinstance(data.get("token_uri"), str) else ""

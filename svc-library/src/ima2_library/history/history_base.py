@@ -3,6 +3,7 @@ on any `Database` (SQLite or PostgreSQL)."""
 
 from __future__ import annotations
 
+import builtins
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 
@@ -45,7 +46,7 @@ class HistoryStoreBase(ABC):
         """Rows with status `ok`."""
 
     @abstractmethod
-    async def index_states(self) -> list[IndexState]:
+    async def index_states(self) -> builtins.list[IndexState]:  # `list` is a method here
         """Every row's filename, status, has_thumb and media type (for reconcile)."""
 
     @abstractmethod

@@ -323,7 +323,7 @@ def _vp8x_for(fourcc: bytes, body: bytes) -> bytes:
     if fourcc == b"VP8L":
         if len(body) < 5 or body[0] != 0x2F:
             raise MetadataEmbedError("bad VP8L header")
-        bits = struct.unpack("<I", body[1:5])[0]
+        bits: int = struct.unpack("<I", body[1:5])[0]
         width, height = (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
         alpha = bool((bits >> 28) & 1)
     elif fourcc == b"VP8 ":
@@ -405,10 +405,10 @@ def read_embedded(data: bytes) -> tuple[dict[str, Any] | None, str | None]:
                     return found, "png-comment"
             return None, None
         with Image.open(io.BytesIO(data)) as image:
-            packet = image.info.get("xmp")
-        if isinstance(packet, bytes):
-            packet = packet.decode("utf-8", "replace")
-        if isinstance(packet, str) and (found := parse_packet(packet)):
+            embedded = image.info.get("xmp")
+        if isinstance(embedded, bytes):
+            embedded = embedded.decode("utf-8", "replace")
+        if isinstance(embedded, str) and (found := parse_packet(embedded)):
             return found, "xmp"
     except Exception:
         return None, None

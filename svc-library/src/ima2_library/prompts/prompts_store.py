@@ -425,12 +425,11 @@ class PromptStore:
                 if not prompt_id or await tx.fetchone("SELECT 1 FROM prompts WHERE id = ?", (prompt_id,)):
                     prompt_id = new_id()
                 tags = item.get("tags")
-                tags_ok = isinstance(tags, list) and all(isinstance(t, str) for t in tags)
-                name = (
-                    item.get("name")
-                    if isinstance(item.get("name"), str) and item.get("name")
-                    else text[:NAME_FROM_TEXT]
+                valid_tags = (
+                    tags if isinstance(tags, list) and all(isinstance(t, str) for t in tags) else None
                 )
+                given_name = item.get("name")
+                name = given_name if isinstance(given_name, str) and given_name else text[:NAME_FROM_TEXT]
                 mode = item.get("mode") if isinstance(item.get("mode"), str) else None
                 await tx.execute(
                     "INSERT INTO prompts (id, folder_id, name, text, tags, mode, is_favorite, favorited_at, "
@@ -440,7 +439,7 @@ class PromptStore:
                         folder_id,
                         name[:NAME_MAX],
                         text,
-                        json.dumps(tags[:TAGS_MAX]) if tags_ok else None,
+                        json.dumps(valid_tags[:TAGS_MAX]) if valid_tags is not None else None,
                         mode,
                         1 if item.get("isFavorite") is True else 0,
                         now if item.get("isFavorite") is True else None,

@@ -70,9 +70,11 @@ def _coord(node: dict[str, Any], axis: str) -> float:
     if value is None and isinstance(node.get("position"), dict):
         value = node["position"].get(axis)
     if isinstance(value, bool) or not isinstance(value, int | float):
+        if not isinstance(value, str | bool):  # None, lists and objects have no coordinate
+            return 0.0
         try:
-            value = float(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
+            value = float(value)
+        except ValueError:
             return 0.0
     value = float(value)
     return value if math.isfinite(value) else 0.0
