@@ -15,6 +15,7 @@ WORKDIR /app
 COPY pyproject.toml uv.lock .python-version ./
 COPY proto/pyproject.toml proto/pyproject.toml
 COPY common/pyproject.toml common/pyproject.toml
+COPY jobs/pyproject.toml jobs/pyproject.toml
 COPY gateway/pyproject.toml gateway/pyproject.toml
 COPY svc-image/pyproject.toml svc-image/pyproject.toml
 COPY svc-video/pyproject.toml svc-video/pyproject.toml

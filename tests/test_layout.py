@@ -63,3 +63,9 @@ def test_every_member_is_covered_and_declares_only_allowed_parts() -> None:
         project = tomllib.loads((ROOT / member / "pyproject.toml").read_text())["project"]
         ours = {dep.split(">")[0].split("=")[0].strip().replace("-", "_") for dep in project["dependencies"]}
         assert ours & OURS <= ALLOWED[member], member
+
+
+def test_the_image_installs_every_member() -> None:
+    members = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["uv"]["workspace"]["members"]
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert [m for m in members if f"COPY {m}/pyproject.toml {m}/pyproject.toml" not in dockerfile] == []
