@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     oauth_proxy_url: str = "http://127.0.0.1:10531/v1"
     xai_base_url: str = "https://api.x.ai/v1"
     grok_proxy_url: str = "http://127.0.0.1:18645/v1"
+    grok_transport: str = Field(
+        default="auto",
+        description="grok: auto (xAI directly with the stored Grok login, else the proxy) | direct | proxy",
+    )
     gemini_base_url: str = "https://generativelanguage.googleapis.com/v1beta"
     vertex_base_url: str = "https://aiplatform.googleapis.com/v1"
     codex_base_url: str = "https://chatgpt.com/backend-api/codex"
