@@ -2,6 +2,7 @@
 
 DEFAULT_PORT = 3333
 PORT_FALLBACK_TRIES = 20
+SERVER_JSON_REFRESH_SECONDS = 5.0  # `ima2 up` re-probes the OAuth status in server.json this often
 BODY_LIMIT_BYTES = 50 * 1024 * 1024
 
 MAX_PARALLEL_JOBS = 24

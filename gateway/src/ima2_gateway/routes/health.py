@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -71,6 +72,32 @@ async def provider_status(gw: Gateway, provider: str) -> dict[str, Any]:
     return result
 
 
+def data_paths(gw: Gateway) -> dict[str, Any]:
+    """Where this server keeps its data (the support notes' "paths")."""
+    settings = gw.settings
+    return {
+        "configDir": str(settings.home_dir),
+        "configFile": str(settings.config_file),
+        "generatedDir": str(settings.generated_path),
+        "logsDir": str(settings.logs_dir),
+        "serverFile": str(settings.server_file),
+        "database": "postgresql" if settings.database_url else str(settings.sqlite_path),
+        "overrides": {
+            "generatedDir": settings.generated_dir is not None,
+            "configDir": settings.home_dir != Path("~/.ima2").expanduser().resolve(),
+        },
+    }
+
+
+def provider_policy() -> dict[str, Any]:
+    return {
+        "default": "oauth",
+        "providers": list(catalog.IMAGE_PROVIDERS),
+        "videoProviders": list(catalog.VIDEO_PROVIDERS),
+        "defaultModels": {p: catalog.default_model(p) for p in catalog.IMAGE_PROVIDERS},
+    }
+
+
 @router.get("/api/health", operation_id="health")
 async def health(request: Request) -> dict[str, Any]:
     gw = gateway(request)
@@ -93,6 +120,8 @@ async def health(request: Request) -> dict[str, Any]:
         "services": services,
         "nats": nats,
         "runtime": {"backend": backend_runtime(gw), "oauth": oauth},
+        "paths": data_paths(gw),
+        "providerPolicy": provider_policy(),
     }
 
 
