@@ -4,7 +4,6 @@ xAI directly with a stored Grok login (whose token never reaches a log or a body
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 import uuid
@@ -44,10 +43,8 @@ async def test_graph_load_returns_the_version_to_save_against(client: httpx.Asyn
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "SESSION_NOT_FOUND"
 
 
-async def test_health_lists_the_data_paths_and_provider_policy(
-    client: httpx.AsyncClient, stack: RunningStack
-) -> None:
-    health = (await client.get("/api/health")).json()
+def test_health_lists_the_data_paths_and_provider_policy(stack: RunningStack) -> None:
+    health = httpx.get(f"{stack.url}/api/health").json()
     paths = health["paths"]
     home = stack.home.resolve()
     assert Path(paths["configDir"]).resolve() == home
@@ -108,20 +105,21 @@ async def test_grok_calls_xai_directly_with_the_stored_login(
         assert token not in text, name
 
 
-async def test_server_json_keeps_the_oauth_status_current(
-    sandbox: httpx.AsyncClient, stack: RunningStack
-) -> None:
+def test_server_json_keeps_the_oauth_status_current(stack: RunningStack) -> None:
     def advertised() -> str:
         return json.loads((stack.home / "server.json").read_text())["oauth"]["status"]
 
-    async def wait_for(status: str) -> None:
+    def wait_for(status: str) -> None:
         deadline = time.monotonic() + limits.SERVER_JSON_REFRESH_SECONDS * 3 + 5
         while advertised() != status and time.monotonic() < deadline:
-            await asyncio.sleep(0.2)
+            time.sleep(0.2)
         assert advertised() == status
 
-    await wait_for("ready")
-    await sandbox.post("/_sandbox/faults", json={"upstream": "oauth", "path": "/models", "status": 401})
-    await wait_for("auth_required")
-    await sandbox.delete("/_sandbox/faults")
-    await wait_for("ready")
+    wait_for("ready")
+    fault = {"upstream": "oauth", "path": "/models", "status": 401}
+    httpx.post(f"{stack.sandbox_url}/_sandbox/faults", json=fault)
+    try:
+        wait_for("auth_required")
+    finally:
+        httpx.delete(f"{stack.sandbox_url}/_sandbox/faults")
+    wait_for("ready")
