@@ -116,7 +116,7 @@ def test_server_json_keeps_the_oauth_status_current(stack: RunningStack) -> None
         assert advertised() == status
 
     wait_for("ready")
-    fault = {"upstream": "oauth", "path": "/models", "status": 401}
+    fault = {"upstream": "oauth", "path": "/models", "status": 401, "count": 0}
     httpx.post(f"{stack.sandbox_url}/_sandbox/faults", json=fault)
     try:
         wait_for("auth_required")

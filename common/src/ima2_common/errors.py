@@ -258,6 +258,61 @@ CATALOGUE: dict[str, ErrorSpec] = {
             "JOB_TRACKING_TIMEOUT": "The job stopped reporting progress.",
         },
     ),
+    # Prompt builder (nested envelope)
+    **_codes(
+        400,
+        {
+            "PROMPT_BUILDER_BAD_BACKEND": "backend must be one of: auto, oauth, grok, api, grok-api.",
+            "PROMPT_BUILDER_BAD_MODEL": "This model is not in the prompt builder's catalogue for that backend.",
+            "PROMPT_BUILDER_BAD_MESSAGES": "messages must be an array of {role, content} objects.",
+            "PROMPT_BUILDER_EMPTY_MESSAGE": "The last message must be a non-empty user message.",
+            "PROMPT_BUILDER_BAD_CONTEXT": "context must be a JSON object.",
+        },
+    ),
+    **_codes(
+        401,
+        {
+            "PROMPT_BUILDER_API_KEY_REQUIRED": "An OpenAI API key is required for the prompt builder.",
+            "PROMPT_BUILDER_XAI_KEY_REQUIRED": "An xAI API key is required for the prompt builder.",
+        },
+    ),
+    **_codes(
+        409,
+        {"PROMPT_BUILDER_CONFIG_ENV_LOCKED": "Prompt builder config is managed by environment variables."},
+    ),
+    **_codes(
+        502,
+        {
+            "PROMPT_BUILDER_UPSTREAM_FAILED": "The prompt builder's upstream failed.",
+            "PROMPT_BUILDER_EMPTY_RESPONSE": "The prompt builder returned an empty response.",
+        },
+    ),
+    **_codes(
+        503,
+        {
+            "PROMPT_BUILDER_NO_BACKEND_READY": "No prompt builder backend is ready.",
+            "PROMPT_BUILDER_OAUTH_UNAVAILABLE": "The OAuth backend is unavailable for the prompt builder.",
+            "PROMPT_BUILDER_GROK_UNAVAILABLE": "The Grok backend is unavailable for the prompt builder.",
+        },
+    ),
+    **_codes(504, {"PROMPT_BUILDER_TIMEOUT": "The prompt builder timed out."}),
+    # ComfyUI export ({ok:false, error:{code,message}})
+    **_codes(
+        400,
+        {
+            "COMFY_IMAGE_INVALID": "The generated filename is invalid or not a supported image.",
+            "COMFY_URL_NOT_LOCAL": "The ComfyUI URL must be a local http origin.",
+        },
+    ),
+    **_codes(404, {"COMFY_IMAGE_NOT_FOUND": "Generated image was not found."}),
+    **_codes(
+        502,
+        {
+            "COMFY_UPLOAD_FAILED": "ComfyUI refused the upload.",
+            "COMFY_UNREACHABLE": "ComfyUI could not be reached.",
+        },
+    ),
+    **_codes(504, {"COMFY_TIMEOUT": "ComfyUI did not answer in time."}),
 }
 
 

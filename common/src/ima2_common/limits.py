@@ -64,3 +64,16 @@ VIDEO_STALL_SECONDS = 180.0  # progress unchanged this long: progress{stalled:tr
 VIDEO_POLL_MAX_TRANSIENT_ERRORS = 5  # consecutive 5xx/429/network poll failures tolerated
 VIDEO_CONTINUITY_MAX_ENTRIES = 4  # keep-start-plus-latest-3
 VIDEO_STORYBOARD_TRIM_SECONDS = 1.0
+
+# Prompt builder (POST /api/prompt-builder/chat)
+PROMPT_BUILDER_MAX_MESSAGES = 24  # older messages are dropped
+PROMPT_BUILDER_MAX_MESSAGE_CHARS = 16_000  # longer contents are cut
+PROMPT_BUILDER_MAX_CONTEXT_CHARS = 8_000  # the serialised context is cut to this
+PROMPT_BUILDER_MAX_BODY_BYTES = 1024 * 1024
+PROMPT_BUILDER_MAX_OUTPUT_TOKENS = 2400
+PROMPT_BUILDER_TIMEOUT_SECONDS = 120.0
+
+# ComfyUI export (POST /api/comfy/export-image)
+COMFY_DEFAULT_URL = "http://127.0.0.1:8188"
+COMFY_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+COMFY_UPLOAD_TIMEOUT_SECONDS = 30.0

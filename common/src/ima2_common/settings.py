@@ -99,6 +99,16 @@ class Settings(BaseSettings):
     video_ffmpeg_timeout_seconds: float = Field(
         default=60.0, description="One ffmpeg run (frames, thumbnails, storyboard trim)"
     )
+    prompt_builder_backend: str = Field(
+        default="",
+        description="Locks the prompt builder backend (PUT /api/prompt-builder/config answers 409)",
+    )
+    prompt_builder_model: str = Field(default="", description="Locks the prompt builder model")
+    prompt_builder_timeout_seconds: float = limits.PROMPT_BUILDER_TIMEOUT_SECONDS
+    comfy_url: str = Field(
+        default=limits.COMFY_DEFAULT_URL, description="ComfyUI for /api/comfy/export-image"
+    )
+    comfy_upload_timeout_seconds: float = limits.COMFY_UPLOAD_TIMEOUT_SECONDS
     agy_bin: str = Field(default="", description="The Antigravity CLI (default: agy on PATH)")
     agy_timeout_seconds: float = 360.0
 

@@ -40,6 +40,7 @@ from ima2_gateway.routes import (
     multimode,
     node_generate,
     node_read,
+    prompt_builder,
     prompts,
     provider_status,
     sessions,
@@ -136,6 +137,7 @@ def create_app(settings: Settings) -> FastAPI:
         storage,
         metadata,
         video,
+        prompt_builder,
     )
     for module in routers:
         app.include_router(module.router)

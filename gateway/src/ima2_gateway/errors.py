@@ -21,6 +21,7 @@ NESTED_PREFIXES = (
     "/api/annotations",
     "/api/canvas-versions",
     "/api/prompts",
+    "/api/prompt-builder",
     "/generated",
 )
 KEYS_PREFIXES = ("/api/keys", "/api/metadata")

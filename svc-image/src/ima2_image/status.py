@@ -32,6 +32,10 @@ class ProviderStatusProbe:
         self.registry = registry
         self.http = http
 
+    async def status_of(self, provider: str) -> str:
+        """Just the status word (ready | offline | auth_required | …)."""
+        return (await self.status(provider)).status
+
     async def status(self, provider: str) -> image_pb2.ProviderStatus:
         if provider not in self.registry.available():
             return image_pb2.ProviderStatus(provider=provider, status="offline", reason="not_in_build")

@@ -138,3 +138,65 @@ class GrokPlannerConfig(_message.Message):
     model: str
     options: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, model: _Optional[str] = ..., options: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class PromptBuilderMessage(_message.Message):
+    __slots__ = ("role", "content")
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    role: str
+    content: str
+    def __init__(self, role: _Optional[str] = ..., content: _Optional[str] = ...) -> None: ...
+
+class PromptBuilderChatRequest(_message.Message):
+    __slots__ = ("backend", "model", "messages", "context_json")
+    BACKEND_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_JSON_FIELD_NUMBER: _ClassVar[int]
+    backend: str
+    model: str
+    messages: _containers.RepeatedCompositeFieldContainer[PromptBuilderMessage]
+    context_json: str
+    def __init__(self, backend: _Optional[str] = ..., model: _Optional[str] = ..., messages: _Optional[_Iterable[_Union[PromptBuilderMessage, _Mapping]]] = ..., context_json: _Optional[str] = ...) -> None: ...
+
+class PromptBuilderChatReply(_message.Message):
+    __slots__ = ("provider", "backend", "requested_backend", "model", "content", "usage_json")
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    BACKEND_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_BACKEND_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    USAGE_JSON_FIELD_NUMBER: _ClassVar[int]
+    provider: str
+    backend: str
+    requested_backend: str
+    model: str
+    content: str
+    usage_json: str
+    def __init__(self, provider: _Optional[str] = ..., backend: _Optional[str] = ..., requested_backend: _Optional[str] = ..., model: _Optional[str] = ..., content: _Optional[str] = ..., usage_json: _Optional[str] = ...) -> None: ...
+
+class PromptBuilderConfig(_message.Message):
+    __slots__ = ("backend", "model", "options_json", "backend_locked", "model_locked")
+    BACKEND_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    OPTIONS_JSON_FIELD_NUMBER: _ClassVar[int]
+    BACKEND_LOCKED_FIELD_NUMBER: _ClassVar[int]
+    MODEL_LOCKED_FIELD_NUMBER: _ClassVar[int]
+    backend: str
+    model: str
+    options_json: str
+    backend_locked: bool
+    model_locked: bool
+    def __init__(self, backend: _Optional[str] = ..., model: _Optional[str] = ..., options_json: _Optional[str] = ..., backend_locked: _Optional[bool] = ..., model_locked: _Optional[bool] = ...) -> None: ...
+
+class PromptBuilderConfigUpdate(_message.Message):
+    __slots__ = ("has_backend", "backend", "has_model", "model")
+    HAS_BACKEND_FIELD_NUMBER: _ClassVar[int]
+    BACKEND_FIELD_NUMBER: _ClassVar[int]
+    HAS_MODEL_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    has_backend: bool
+    backend: str
+    has_model: bool
+    model: str
+    def __init__(self, has_backend: _Optional[bool] = ..., backend: _Optional[str] = ..., has_model: _Optional[bool] = ..., model: _Optional[str] = ...) -> None: ...
