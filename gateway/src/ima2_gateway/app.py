@@ -27,6 +27,7 @@ from ima2_gateway.routes import (
     auth_switch,
     billing,
     canvas_versions,
+    comfy,
     edit,
     events,
     generate,
@@ -77,6 +78,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         await mux.stop()
+        comfy_exporter = getattr(app.state, "comfy_exporter", None)
+        if comfy_exporter is not None:
+            await comfy_exporter.http.aclose()
         for client in services.all().values():
             await client.close()
         with contextlib.suppress(Exception):
@@ -138,6 +142,7 @@ def create_app(settings: Settings) -> FastAPI:
         metadata,
         video,
         prompt_builder,
+        comfy,
     )
     for module in routers:
         app.include_router(module.router)

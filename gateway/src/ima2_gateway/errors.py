@@ -22,6 +22,7 @@ NESTED_PREFIXES = (
     "/api/canvas-versions",
     "/api/prompts",
     "/api/prompt-builder",
+    "/api/comfy",
     "/generated",
 )
 KEYS_PREFIXES = ("/api/keys", "/api/metadata")

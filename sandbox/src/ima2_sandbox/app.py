@@ -9,6 +9,7 @@ from ima2_sandbox.state import SandboxState
 from ima2_sandbox.upstreams import (
     billing,
     codex_backend,
+    comfy,
     files,
     gemini,
     google_oauth,
@@ -33,6 +34,7 @@ PREFIXES = {
     "xai-auth": "/xai-auth",
     "openai-auth": "/openai-auth",
     "billing": "/grok-cli/v1",
+    "comfy": "/comfy",
 }
 
 
@@ -52,4 +54,5 @@ def create_app(state: SandboxState | None = None) -> FastAPI:
     app.include_router(xai_auth.build_router())
     app.include_router(openai_auth.build_router())
     app.include_router(billing.build_router())
+    app.include_router(comfy.build_router())
     return app

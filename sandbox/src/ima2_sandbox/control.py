@@ -35,6 +35,7 @@ UPSTREAMS = (
     "openai-auth",
     "google-oauth",
     "billing",
+    "comfy",
 )
 MODES = (
     "error",

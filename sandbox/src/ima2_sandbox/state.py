@@ -126,6 +126,7 @@ class SandboxState:
     refresh_tokens: dict[str, dict[str, Any]] = field(default_factory=dict)  # token -> claims (+ "used")
     google_tokens: dict[str, dict[str, Any]] = field(default_factory=dict)  # ya29 token -> info
     issued_tokens: set[str] = field(default_factory=set)  # OAuth access tokens handed out
+    comfy_uploads: dict[str, bytes] = field(default_factory=dict)  # "<type>/<subfolder>/<name>" -> bytes
     next_fault_id: int = 1
 
     def setting(self, name: str) -> Any:
@@ -164,6 +165,7 @@ class SandboxState:
             "refresh_tokens",
             "google_tokens",
             "issued_tokens",
+            "comfy_uploads",
         ):
             setattr(self, name, getattr(fresh, name))
         self.requests.clear()
