@@ -313,6 +313,50 @@ CATALOGUE: dict[str, ErrorSpec] = {
         },
     ),
     **_codes(504, {"COMFY_TIMEOUT": "ComfyUI did not answer in time."}),
+    # Prompt import from GitHub (nested envelope)
+    **_codes(
+        400,
+        {
+            "INVALID_GITHUB_SOURCE": "Enter a GitHub file URL or owner/repo:path.",
+            "UNSUPPORTED_EXTENSION": "Only .md, .markdown and .txt files are supported.",
+            "GITHUB_FOLDER_UNSUPPORTED": "Enter a GitHub folder URL or owner/repo:path/.",
+            "GITHUB_PATH_TOO_DEEP": "The GitHub path has too many folders.",
+        },
+    ),
+    **_codes(404, {"GITHUB_FOLDER_NOT_FOUND": "GitHub folder was not found."}),
+    **_codes(
+        413,
+        {
+            "REMOTE_FILE_TOO_LARGE": "Remote file is too large.",
+            "GITHUB_FOLDER_FILE_TOO_LARGE": "Folder file is too large.",
+            "GITHUB_FOLDER_SELECTION_TOO_LARGE": "Too many folder files selected.",
+            "PROMPT_IMPORT_TOO_MANY_CANDIDATES": "Too many prompt candidates.",
+        },
+    ),
+    **_codes(
+        422,
+        {
+            "PROMPT_IMPORT_EMPTY": "No prompt candidates were found.",
+            "FOLDER_IMPORT_DEFERRED": "This is a folder; use the folder import.",
+            "AMBIGUOUS_GITHUB_REF": "Branches with slashes are not supported.",
+            "GITHUB_FOLDER_SELECTION_EMPTY": "Select at least one file of the listed folder.",
+        },
+    ),
+    **_codes(
+        429,
+        {
+            "GITHUB_RATE_LIMITED": "GitHub's API rate limit is exhausted; add a GitHub token or wait.",
+            "PROMPT_IMPORT_RATE_LIMITED": "Too many prompt import requests; wait a minute.",
+        },
+    ),
+    **_codes(
+        502,
+        {
+            "GITHUB_AUTH_FAILED": "GitHub refused the configured token.",
+            "GITHUB_UNREACHABLE": "GitHub could not be reached.",
+        },
+    ),
+    **_codes(504, {"REMOTE_FETCH_TIMEOUT": "GitHub fetch timed out."}),
 }
 
 

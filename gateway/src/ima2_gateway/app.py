@@ -42,6 +42,7 @@ from ima2_gateway.routes import (
     node_generate,
     node_read,
     prompt_builder,
+    prompt_import,
     prompts,
     provider_status,
     sessions,
@@ -81,6 +82,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         comfy_exporter = getattr(app.state, "comfy_exporter", None)
         if comfy_exporter is not None:
             await comfy_exporter.http.aclose()
+        prompt_importer = getattr(app.state, "prompt_importer", None)
+        if prompt_importer is not None:
+            await prompt_importer.github.http.aclose()
         for client in services.all().values():
             await client.close()
         with contextlib.suppress(Exception):
@@ -143,6 +147,7 @@ def create_app(settings: Settings) -> FastAPI:
         video,
         prompt_builder,
         comfy,
+        prompt_import,
     )
     for module in routers:
         app.include_router(module.router)

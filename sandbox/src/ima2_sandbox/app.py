@@ -12,6 +12,7 @@ from ima2_sandbox.upstreams import (
     comfy,
     files,
     gemini,
+    github,
     google_oauth,
     openai_auth,
     openai_responses,
@@ -35,6 +36,8 @@ PREFIXES = {
     "openai-auth": "/openai-auth",
     "billing": "/grok-cli/v1",
     "comfy": "/comfy",
+    "github-api": "/github-api",
+    "github-raw": "/github-raw",
 }
 
 
@@ -55,4 +58,5 @@ def create_app(state: SandboxState | None = None) -> FastAPI:
     app.include_router(openai_auth.build_router())
     app.include_router(billing.build_router())
     app.include_router(comfy.build_router())
+    app.include_router(github.build_router())
     return app

@@ -36,6 +36,7 @@ UPSTREAMS = (
     "google-oauth",
     "billing",
     "comfy",
+    "github",
 )
 MODES = (
     "error",

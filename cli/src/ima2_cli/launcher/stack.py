@@ -84,6 +84,8 @@ def sandbox_environment(base: str, home: Path) -> dict[str, str]:
         "IMA2_XAI_AUTH_URL": f"{base}/xai-auth",
         "IMA2_GROK_BILLING_URL": f"{base}/grok-cli/v1",
         "IMA2_COMFY_URL": f"{base}/comfy",
+        "IMA2_GITHUB_API_URL": f"{base}/github-api",
+        "IMA2_GITHUB_RAW_URL": f"{base}/github-raw",
         "IMA2_AGY_BIN": agy,
         "IMA2_PROGROK_AUTH_FILE": str(home / "sandbox" / "progrok-auth.json"),
         "IMA2_CODEX_AUTH_FILE": str(home / "sandbox" / "codex-auth.json"),
