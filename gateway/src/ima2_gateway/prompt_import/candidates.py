@@ -1,7 +1,7 @@
 """Prompt candidates in a Markdown or text file.
 
 Markdown: fenced blocks (no language, `prompt`, `text`, `markdown`, `md`) first, then each heading
-section's body without badges, image/link-only lines and tables. Text: `---`-separated blocks,
+section's body without any fenced block, badges, image/link-only lines and tables. Text: `---`-separated blocks,
 else blank-line paragraphs, else numbered items, else long lines, else the whole text. A candidate
 is kept when its length is within the import limits; a file gives at most
 `PROMPT_IMPORT_MAX_CANDIDATES_PER_FILE`.
@@ -76,11 +76,11 @@ def _markdown(text: str, found: CandidateList) -> None:
     body = FRONTMATTER.sub("", text, count=1)
     kept: list[str] = []
     last = 0
-    for match in FENCE.finditer(body):
-        if match.group(1).lower() not in FENCE_LANGUAGES:
-            continue
+    for match in FENCE.finditer(body):  # every fence leaves the prose; prompt fences are candidates
         kept.append(body[last : match.start()])
         last = match.end()
+        if match.group(1).lower() not in FENCE_LANGUAGES:
+            continue
         found.add(match.group(2))
         if found.full:
             return
