@@ -337,3 +337,133 @@ async def test_github_faults(client: httpx.AsyncClient, sandbox: httpx.AsyncClie
         502,
         "GITHUB_UNREACHABLE",
     )
+
+
+async def test_curated_sources_search_and_refresh(
+    client: httpx.AsyncClient, sandbox: httpx.AsyncClient
+) -> None:
+    sources = (await client.get("/api/prompts/import/curated-sources")).json()["sources"]
+    ids = [s["id"] for s in sources]
+    assert {"picotrex-nano-banana", "aimikoda-nano-banana-pro", "midjourney-awesome-manual"} <= set(ids)
+    assert all(
+        {"repo", "owner", "name", "allowedPaths", "trustTier", "licenseSpdx"} <= set(s) for s in sources
+    )
+    found = (await client.post("/api/prompts/import/curated-search", json={"q": "figurine"})).json()
+    assert found["results"] and found["results"][0]["name"] == "Figurine"
+    first = found["results"][0]
+    assert "source:picotrex-nano-banana" in first["tags"] and "license:Apache-2.0" in first["tags"]
+    assert first["source"]["sourceId"] == "picotrex-nano-banana"
+    before = len(await github_calls(sandbox))
+    again = (
+        await client.post("/api/prompts/import/curated-search", json={"q": "perfume", "limit": 1})
+    ).json()
+    assert [r["name"] for r in again["results"]] == ["Product shot"]
+    assert len(await github_calls(sandbox)) == before  # served from the index
+    refreshed = (
+        await client.post(
+            "/api/prompts/import/curated-refresh", json={"sourceId": "aimikoda-nano-banana-pro"}
+        )
+    ).json()
+    assert refreshed["indexedFiles"] == 1 and refreshed["candidateCount"] == 1
+    assert len(await github_calls(sandbox)) == before + 1
+    nested(await client.post("/api/prompts/import/curated-refresh", json={}), 400, "INVALID_GITHUB_SOURCE")
+    nested(
+        await client.post("/api/prompts/import/curated-refresh", json={"sourceId": "nope"}),
+        404,
+        "PROMPT_IMPORT_SOURCE_NOT_FOUND",
+    )
+    nested(
+        await client.post(
+            "/api/prompts/import/curated-refresh", json={"sourceId": "midjourney-awesome-manual"}
+        ),
+        422,
+        "PROMPT_IMPORT_SOURCE_UNAVAILABLE",
+    )
+    nested(
+        await client.post("/api/prompts/import/curated-search", json={"q": "x", "sourceIds": ["nope"]}),
+        404,
+        "PROMPT_IMPORT_SOURCE_NOT_FOUND",
+    )
+
+
+async def test_discovery_search_review_and_reviewed_source(
+    client: httpx.AsyncClient, sandbox: httpx.AsyncClient
+) -> None:
+    result = (
+        await client.post("/api/prompts/import/discovery-search", json={"q": "prompts", "limit": 10})
+    ).json()
+    names = [c["fullName"] for c in result["candidates"]]
+    assert "ima2-sandbox/prompts" in names and "cooks/recipes" not in names
+    old = next(c for c in result["candidates"] if c["fullName"] == "someone/old-prompt-dump")
+    assert {"stale-repo", "no-license", "archived-or-disabled"} <= set(old["warnings"])
+    assert result["candidates"][0]["score"] >= result["candidates"][-1]["score"]
+    assert result["rateLimit"]["limit"] == 1000
+    searches = [c for c in await github_calls(sandbox) if c["path"] == "/github-api/search/repositories"]
+    assert searches and "in:name,description" in searches[0]["query"]["q"]
+    listed = (await client.get("/api/prompts/import/discovery", params={"status": "candidate"})).json()
+    assert "ima2-sandbox/prompts" in [c["fullName"] for c in listed["candidates"]]
+
+    reviewed = await client.post(
+        "/api/prompts/import/discovery-review",
+        json={
+            "repo": "ima2-sandbox/prompts",
+            "status": "approved",
+            "allowedPaths": ["prompts/portraits.md"],
+            "defaultSearch": True,
+            "reviewNotes": "good",
+        },
+    )
+    assert reviewed.status_code == 200, reviewed.text
+    source = reviewed.json()["source"]
+    assert source["id"] == "discovered-ima2-sandbox-prompts" and source["trustTier"] == "reviewed"
+    assert source["defaultSearch"] is True
+    sources = (await client.get("/api/prompts/import/curated-sources")).json()["sources"]
+    assert source["id"] in [s["id"] for s in sources]
+    hits = (
+        await client.post(
+            "/api/prompts/import/curated-search", json={"q": "fisherman", "sourceIds": [source["id"]]}
+        )
+    ).json()
+    assert hits["results"] and hits["results"][0]["name"] == "Window light"
+    approved = (await client.get("/api/prompts/import/discovery", params={"status": "approved"})).json()[
+        "candidates"
+    ]
+    assert [c["fullName"] for c in approved] == ["ima2-sandbox/prompts"]
+
+    for payload, status, code in (
+        ({"repo": "bad", "status": "approved"}, 400, "GITHUB_DISCOVERY_REVIEW_INVALID"),
+        ({"repo": "ima2-sandbox/prompts", "status": "maybe"}, 400, "GITHUB_DISCOVERY_REVIEW_INVALID"),
+        (
+            {"repo": "ima2-sandbox/prompts", "status": "approved", "allowedPaths": ["../x.md"]},
+            400,
+            "GITHUB_DISCOVERY_REVIEW_INVALID",
+        ),
+        (
+            {"repo": "ima2-sandbox/prompts", "status": "approved", "allowedPaths": ["a.png"]},
+            400,
+            "GITHUB_DISCOVERY_REVIEW_INVALID",
+        ),
+        ({"repo": "nobody/unknown", "status": "rejected"}, 404, "GITHUB_DISCOVERY_SOURCE_NOT_FOUND"),
+    ):
+        nested(await client.post("/api/prompts/import/discovery-review", json=payload), status, code)
+    seeds = [f"seed {i}" for i in range(limits.PROMPT_IMPORT_DISCOVERY_MAX_QUERIES + 1)]
+    nested(
+        await client.post("/api/prompts/import/discovery-search", json={"seeds": seeds}),
+        413,
+        "GITHUB_DISCOVERY_TOO_MANY_QUERIES",
+    )
+    await sandbox.post(
+        "/_sandbox/faults", json={"upstream": "github", "path": "/search/repositories", "status": 503}
+    )
+    nested(
+        await client.post("/api/prompts/import/discovery-search", json={"q": "x"}),
+        422,
+        "GITHUB_DISCOVERY_FAILED",
+    )
+    rejected = (
+        await client.post(
+            "/api/prompts/import/discovery-review",
+            json={"repo": "ima2-sandbox/prompts", "status": "rejected"},
+        )
+    ).json()
+    assert rejected["source"] is None

@@ -321,9 +321,17 @@ CATALOGUE: dict[str, ErrorSpec] = {
             "UNSUPPORTED_EXTENSION": "Only .md, .markdown and .txt files are supported.",
             "GITHUB_FOLDER_UNSUPPORTED": "Enter a GitHub folder URL or owner/repo:path/.",
             "GITHUB_PATH_TOO_DEEP": "The GitHub path has too many folders.",
+            "GITHUB_DISCOVERY_REVIEW_INVALID": "The discovery review is invalid.",
         },
     ),
-    **_codes(404, {"GITHUB_FOLDER_NOT_FOUND": "GitHub folder was not found."}),
+    **_codes(
+        404,
+        {
+            "GITHUB_FOLDER_NOT_FOUND": "GitHub folder was not found.",
+            "PROMPT_IMPORT_SOURCE_NOT_FOUND": "Prompt source was not found.",
+            "GITHUB_DISCOVERY_SOURCE_NOT_FOUND": "Discovery candidate was not found.",
+        },
+    ),
     **_codes(
         413,
         {
@@ -331,6 +339,7 @@ CATALOGUE: dict[str, ErrorSpec] = {
             "GITHUB_FOLDER_FILE_TOO_LARGE": "Folder file is too large.",
             "GITHUB_FOLDER_SELECTION_TOO_LARGE": "Too many folder files selected.",
             "PROMPT_IMPORT_TOO_MANY_CANDIDATES": "Too many prompt candidates.",
+            "GITHUB_DISCOVERY_TOO_MANY_QUERIES": "Too many discovery queries.",
         },
     ),
     **_codes(
@@ -340,6 +349,8 @@ CATALOGUE: dict[str, ErrorSpec] = {
             "FOLDER_IMPORT_DEFERRED": "This is a folder; use the folder import.",
             "AMBIGUOUS_GITHUB_REF": "Branches with slashes are not supported.",
             "GITHUB_FOLDER_SELECTION_EMPTY": "Select at least one file of the listed folder.",
+            "GITHUB_DISCOVERY_FAILED": "GitHub discovery failed.",
+            "PROMPT_IMPORT_SOURCE_UNAVAILABLE": "This source needs a review before it can be indexed.",
         },
     ),
     **_codes(

@@ -163,6 +163,42 @@ class GitHubClient:
                 "INVALID_GITHUB_SOURCE", "GitHub answered with invalid JSON.", status=422
             ) from None
 
+    async def api_get(self, path_and_query: str) -> tuple[Any, dict[str, Any] | None]:
+        """A REST GET (`/search/...`): the JSON body and the rate-limit state GitHub reported."""
+        url = f"{self.api_url}{path_and_query}"
+        self.window.take()
+        try:
+            response = await self.http.get(
+                url, headers=await self._headers(True), timeout=self.timeout_seconds, follow_redirects=False
+            )
+        except httpx.TimeoutException:
+            raise Ima2Error("REMOTE_FETCH_TIMEOUT") from None
+        except httpx.HTTPError:
+            raise Ima2Error("GITHUB_UNREACHABLE") from None
+        refusal = self._refusal(response)
+        if refusal is not None:
+            raise refusal
+        if response.status_code >= 300:
+            raise Ima2Error(
+                "GITHUB_DISCOVERY_FAILED", f"GitHub discovery failed with {response.status_code}."
+            )
+        headers = response.headers
+        rate = {
+            "limit": int(headers["x-ratelimit-limit"])
+            if headers.get("x-ratelimit-limit", "").isdigit()
+            else None,
+            "remaining": int(headers["x-ratelimit-remaining"])
+            if headers.get("x-ratelimit-remaining", "").isdigit()
+            else None,
+            "reset": int(headers["x-ratelimit-reset"])
+            if headers.get("x-ratelimit-reset", "").isdigit()
+            else None,
+        }
+        try:
+            return response.json(), rate
+        except ValueError:
+            raise Ima2Error("GITHUB_DISCOVERY_FAILED", "GitHub answered with invalid JSON.") from None
+
     async def raw(self, owner: str, repo: str, ref: str, path: str, too_large: str) -> RawFile | None:
         url = f"{self.raw_url}/{owner}/{repo}/{quote(ref, safe='')}/{self._path(path)}"
         status, body = await self._get(url, False, limits.PROMPT_IMPORT_MAX_FILE_BYTES, too_large)

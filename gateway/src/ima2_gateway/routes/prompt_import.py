@@ -1,8 +1,9 @@
-"""Prompt import from GitHub (reference §1.9): /api/prompts/import/{preview, folder-files,
-folder-preview, commit}. Nested error envelope (the /api/prompts family).
+"""Prompt import from GitHub (reference §1.9): /api/prompts/import/{curated-sources, curated-search,
+curated-refresh, discovery, discovery-search, discovery-review, folder-files, folder-preview,
+preview, commit}. Nested error envelope (the /api/prompts family).
 
 The GitHub token is svc-auth's `github` credential, read per GitHub call and never logged or
-returned; curated sources and discovery are not part of this build (see the report).
+returned.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from pydantic import BaseModel, ConfigDict
 
 from ima2_common import limits
 from ima2_common.errors import Ima2Error
+from ima2_common.nats_util import config_bucket
 from ima2_gateway.context import gateway
+from ima2_gateway.prompt_import.curated import CuratedCatalogue
 from ima2_gateway.prompt_import.github import CallWindow, GitHubClient
 from ima2_gateway.prompt_import.importer import PromptImporter
 from ima2_gateway.routes.library_common import json_object
@@ -131,3 +134,96 @@ async def folder_preview(request: Request) -> dict[str, Any]:
 async def commit(request: Request) -> dict[str, Any]:
     result = await importer(request).commit(await _body(request))
     return CommitAnswer.model_validate(result).model_dump()
+
+
+async def catalogue(request: Request) -> CuratedCatalogue:
+    state = request.app.state
+    found = getattr(state, "prompt_catalogue", None)
+    if found is None:
+        found = CuratedCatalogue(importer(request).github, await config_bucket(gateway(request).js))
+        state.prompt_catalogue = found
+    return found
+
+
+class SourcesAnswer(BaseModel):
+    sources: list[dict[str, Any]]
+
+
+class SearchAnswer(BaseModel):
+    results: list[Candidate]
+    sources: list[dict[str, Any]]
+    warnings: list[str]
+
+
+class RefreshAnswer(BaseModel):
+    source: dict[str, Any]
+    indexedFiles: int
+    candidateCount: int
+    warnings: list[str]
+
+
+class DiscoveryAnswer(BaseModel):
+    candidates: list[dict[str, Any]]
+    warnings: list[str]
+    rateLimit: dict[str, Any] | None = None
+
+
+class ReviewAnswer(BaseModel):
+    candidate: dict[str, Any]
+    source: dict[str, Any] | None
+    warnings: list[str]
+
+
+def _string_list(value: Any, code: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise Ima2Error(code, "Expected an array of strings.")
+    return value
+
+
+@router.get("/api/prompts/import/curated-sources", operation_id="promptImportCuratedSources")
+async def curated_sources(request: Request) -> dict[str, Any]:
+    return SourcesAnswer(sources=await (await catalogue(request)).sources()).model_dump()
+
+
+@router.post("/api/prompts/import/curated-search", operation_id="promptImportCuratedSearch")
+async def curated_search(request: Request) -> dict[str, Any]:
+    body = await _body(request)
+    query = body.get("q") if isinstance(body.get("q"), str) else ""
+    ids = _string_list(body.get("sourceIds"), "PROMPT_IMPORT_SOURCE_NOT_FOUND")
+    limit = body.get("limit") if isinstance(body.get("limit"), int) else None
+    result = await (await catalogue(request)).search(query, ids, limit)
+    return SearchAnswer.model_validate(result).model_dump()
+
+
+@router.post("/api/prompts/import/curated-refresh", operation_id="promptImportCuratedRefresh")
+async def curated_refresh(request: Request) -> dict[str, Any]:
+    body = await _body(request)
+    source_id = body.get("sourceId")
+    if not isinstance(source_id, str) or not source_id:
+        raise Ima2Error("INVALID_GITHUB_SOURCE", "Curated source is required.")
+    result = await (await catalogue(request)).refresh(source_id)
+    return RefreshAnswer.model_validate(result).model_dump()
+
+
+@router.get("/api/prompts/import/discovery", operation_id="promptImportDiscovery")
+async def discovery(request: Request, status: str | None = None) -> dict[str, Any]:
+    candidates = await (await catalogue(request)).discovered(status)
+    return DiscoveryAnswer(candidates=candidates, warnings=[]).model_dump(exclude_none=True)
+
+
+@router.post("/api/prompts/import/discovery-search", operation_id="promptImportDiscoverySearch")
+async def discovery_search(request: Request) -> dict[str, Any]:
+    body = await _body(request)
+    query = body.get("q") if isinstance(body.get("q"), str) else ""
+    seeds = _string_list(body.get("seeds"), "GITHUB_DISCOVERY_FAILED")
+    limit = body.get("limit") if isinstance(body.get("limit"), int) else None
+    result = await (await catalogue(request)).discover(query, seeds, limit)
+    return DiscoveryAnswer.model_validate(result).model_dump()
+
+
+@router.post("/api/prompts/import/discovery-review", operation_id="promptImportDiscoveryReview")
+async def discovery_review(request: Request) -> dict[str, Any]:
+    result = await (await catalogue(request)).review(await _body(request))
+    return ReviewAnswer.model_validate(result).model_dump()

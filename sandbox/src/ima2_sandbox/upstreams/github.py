@@ -48,10 +48,84 @@ SEED: dict[str, str] = {
 }
 
 
+# The curated sources' files (so curated search works offline) and what repository search finds.
+CURATED_SEED: dict[str, str] = {
+    "PicoTrex/Awesome-Nano-Banana-images@main:README_en.md": (
+        "# Awesome Nano Banana\n\n## Figurine\n\nTurn the character in the photo into a collectible "
+        "figurine on a desk, with its box printed behind it, studio lighting.\n\n## Isometric room\n\n"
+        "An isometric miniature bedroom cut-away, soft pastel palette, tiny detailed furniture.\n"
+    ),
+    "PicoTrex/Awesome-Nano-Banana-images@main:README.md": (
+        "# Nano Banana\n\n```\nA watercolor map of an imaginary island with hand-lettered place names.\n```\n"
+    ),
+    "aimikoda/nano-banana-pro-prompts@main:README.md": (
+        "# Pro prompts\n\n## Product shot\n\nA perfume bottle on wet black stone, rim light, droplets, "
+        "4k product photography.\n"
+    ),
+}
+SEARCH_REPOS: tuple[dict[str, Any], ...] = (
+    {
+        "full_name": "ima2-sandbox/prompts",
+        "description": "Image generation prompts for the sandbox",
+        "topics": ["prompts", "image-generation"],
+        "stargazers_count": 150,
+        "license": {"spdx_id": "MIT"},
+    },
+    {
+        "full_name": "PicoTrex/Awesome-Nano-Banana-images",
+        "description": "Nano banana image prompts and examples",
+        "topics": ["nano-banana"],
+        "stargazers_count": 5000,
+        "license": {"spdx_id": "Apache-2.0"},
+    },
+    {
+        "full_name": "someone/old-prompt-dump",
+        "description": "An abandoned prompt list",
+        "topics": [],
+        "stargazers_count": 3,
+        "license": None,
+        "archived": True,
+        "pushed_at": "2019-01-01T00:00:00Z",
+    },
+    {
+        "full_name": "cooks/recipes",
+        "description": "Family recipes",
+        "topics": ["food"],
+        "stargazers_count": 40,
+        "license": {"spdx_id": "MIT"},
+    },
+)
+
+
 def seed(state: SandboxState) -> None:
     if not state.github_files:
         for path, text in SEED.items():
             state.github_files[f"{SEED_REPO}@main:{path}"] = text.encode()
+        for key, text in CURATED_SEED.items():
+            state.github_files[key] = text.encode()
+
+
+def _search_item(repo: dict[str, Any]) -> dict[str, Any]:
+    recent = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 86400 * 10))
+    return {
+        "full_name": repo["full_name"],
+        "name": repo["full_name"].split("/")[1],
+        "owner": {"login": repo["full_name"].split("/")[0]},
+        "html_url": f"https://github.com/{repo['full_name']}",
+        "description": repo["description"],
+        "topics": repo["topics"],
+        "stargazers_count": repo["stargazers_count"],
+        "forks_count": repo["stargazers_count"] // 10,
+        "open_issues_count": 1,
+        "license": repo.get("license"),
+        "archived": repo.get("archived", False),
+        "disabled": False,
+        "fork": False,
+        "default_branch": "main",
+        "pushed_at": repo.get("pushed_at", recent),
+        "updated_at": repo.get("pushed_at", recent),
+        "language": None,
+    }
 
 
 def _key(owner: str, repo: str, ref: str, path: str) -> str:
@@ -153,6 +227,35 @@ def build_router() -> APIRouter:
         if not listing:
             return _not_found(headers)
         return JSONResponse(sorted(listing.values(), key=lambda e: e["name"]), headers=headers)
+
+    @router.get("/github-api/search/repositories")
+    async def search(request: Request, q: str = "", per_page: int = 30) -> Response:
+        call = await begin(request, "github")
+        if call.response is not None:
+            return call.response
+        headers, refused = _api_guard(call)
+        if refused is not None:
+            return refused
+        words = [w for w in q.lower().split() if ":" not in w]
+        if not words:
+            body = {
+                "message": "Validation Failed",
+                "errors": [{"code": "missing", "field": "q"}],
+                "status": "422",
+            }
+            return JSONResponse(body, status_code=422, headers=headers)
+        hits = []
+        for repo in SEARCH_REPOS:
+            text = f"{repo['full_name']} {repo['description']} {' '.join(repo['topics'])}".lower()
+            if any(word in text for word in words):
+                hits.append(_search_item(repo))
+        hits.sort(key=lambda r: -r["stargazers_count"])
+        body = {
+            "total_count": len(hits),
+            "incomplete_results": False,
+            "items": hits[: max(1, min(per_page, 100))],
+        }
+        return JSONResponse(body, headers=headers)
 
     @router.get("/github-raw/{owner}/{repo}/{ref}/{path:path}")
     async def raw(request: Request, owner: str, repo: str, ref: str, path: str) -> Response:
