@@ -10,6 +10,8 @@ import uuid
 from pathlib import Path
 
 import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ima2_common import catalog, limits
 from tests.stackctl import RunningStack
@@ -123,3 +125,43 @@ def test_server_json_keeps_the_oauth_status_current(stack: RunningStack) -> None
     finally:
         httpx.delete(f"{stack.sandbox_url}/_sandbox/faults")
     wait_for("ready")
+
+
+async def test_gemini_honours_the_saved_auth_mode(
+    client: httpx.AsyncClient, sandbox: httpx.AsyncClient, stack: RunningStack
+) -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    account = {
+        "type": "service_account",
+        "project_id": "ima2-mode-test",
+        "private_key_id": "k1",
+        "private_key": pem,
+        "client_email": "ima2@ima2-mode-test.iam.gserviceaccount.com",
+        "token_uri": f"{stack.sandbox_url}/google-oauth/token",
+    }
+    saved = await client.put("/api/keys/vertex", json={"serviceAccountJson": json.dumps(account)})
+    assert saved.status_code == 200, saved.text
+
+    async def upstream_of_next_generation() -> set[str]:
+        await sandbox.delete("/_sandbox/requests")
+        response = await client.post(
+            "/api/generate", json={"prompt": "a kite", "provider": "gemini-api", "model": "nano-banana-2"}
+        )
+        assert response.status_code == 200, response.text
+        calls = (await sandbox.get("/_sandbox/requests")).json()["requests"]
+        return {c["upstream"] for c in calls if c["upstream"] in ("gemini", "vertex")}
+
+    try:
+        assert (await client.get("/api/keys/status")).json()["geminiAuthMode"] == "vertex"
+        assert await upstream_of_next_generation() == {"vertex"}  # both configured, mode vertex
+        await client.put("/api/keys/gemini-auth-mode", json={"mode": "apikey"})
+        assert await upstream_of_next_generation() == {"gemini"}  # both configured, mode apikey
+        await client.put("/api/keys/gemini-auth-mode", json={"mode": "vertex"})
+        assert await upstream_of_next_generation() == {"vertex"}
+    finally:
+        await client.delete("/api/keys/vertex")
+        await client.put("/api/keys/gemini-auth-mode", json={"mode": "apikey"})
+    assert pem.splitlines()[1] not in "".join(stack.logs().values())
