@@ -165,3 +165,17 @@ async def test_gemini_honours_the_saved_auth_mode(
         await client.delete("/api/keys/vertex")
         await client.put("/api/keys/gemini-auth-mode", json={"mode": "apikey"})
     assert pem.splitlines()[1] not in "".join(stack.logs().values())
+
+
+def test_capabilities_report_the_features_of_this_build(stack: RunningStack) -> None:
+    capabilities = httpx.get(f"{stack.url}/api/capabilities").json()
+    assert capabilities["features"] == {
+        "cardNews": False,
+        "promptBuilder": True,
+        "promptImport": True,
+        "comfyExport": True,
+    }
+    assert capabilities["promptBuilder"]["autoOrder"] == list(catalog.PROMPT_BUILDER_AUTO_ORDER)
+    assert capabilities["promptImport"]["maxFileBytes"] == limits.PROMPT_IMPORT_MAX_FILE_BYTES
+    for path in ("/api/cardnews/sets", "/api/cardnews/role-templates"):
+        assert httpx.get(f"{stack.url}{path}").status_code == 404  # absent while card news is off

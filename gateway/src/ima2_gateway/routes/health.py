@@ -230,6 +230,22 @@ async def capabilities(request: Request) -> dict[str, Any]:
             "maxMultimodeImages": limits.MAX_MULTIMODE_IMAGES,
             "sseMaxListeners": gw.settings.sse_max_listeners,
         },
+        # features this build serves (card news is not built yet, so it is reported off)
+        "features": {"cardNews": False, "promptBuilder": True, "promptImport": True, "comfyExport": True},
+        "promptBuilder": {
+            "backends": list(catalog.PROMPT_BUILDER_BACKENDS),
+            "models": {k: list(v) for k, v in catalog.PROMPT_BUILDER_MODELS.items()},
+            "autoOrder": list(catalog.PROMPT_BUILDER_AUTO_ORDER),
+        },
+        "promptImport": {
+            "extensions": ["md", "markdown", "txt"],
+            "maxFileBytes": limits.PROMPT_IMPORT_MAX_FILE_BYTES,
+            "maxCandidatesPerImport": limits.PROMPT_IMPORT_MAX_CANDIDATES_PER_IMPORT,
+            "maxFolderFiles": limits.PROMPT_IMPORT_MAX_FOLDER_FILES,
+            "maxFolderPreviewFiles": limits.PROMPT_IMPORT_MAX_FOLDER_PREVIEW_FILES,
+            "maxPathDepth": limits.PROMPT_IMPORT_MAX_PATH_DEPTH,
+            "requestsPerMinute": gw.settings.prompt_import_requests_per_minute,
+        },
         "providerSurfaces": {
             p: {surface: p in in_build for surface in sorted(IMPLEMENTED_SURFACES)}
             for p in catalog.IMAGE_PROVIDERS
