@@ -3,7 +3,6 @@ upstream error mapping. Cross-service behaviour is tested in tests/integration/t
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +12,6 @@ import pytest
 from ima2_common.errors import Ima2Error
 from ima2_common.settings import Settings
 from ima2_video import errors, lineage
-from ima2_video.planner import planned_prompt, search_brief
 from ima2_video.poller import PollPolicy, VideoPoller
 from ima2_video.upstream import Answer, Lane, Timeouts, UpstreamFactory, XaiVideoUpstream
 
@@ -181,31 +179,6 @@ async def _ignore(progress: float | None, stalled: bool) -> None:
 
 
 # --- planner and search parsing -------------------------------------------------------------------------
-
-
-def _chat(arguments: Any, name: str = "generate_video") -> dict[str, Any]:
-    call = {"function": {"name": name, "arguments": arguments}}
-    return {"choices": [{"message": {"tool_calls": [call]}}]}
-
-
-def test_planned_prompt() -> None:
-    assert planned_prompt(_chat(json.dumps({"prompt": " go "}))) == "go"
-    for body, code in (
-        ({"choices": []}, "GROK_PLANNER_EMPTY_TOOL_CALL"),
-        (_chat("{}", name="generate_image"), "GROK_PLANNER_EMPTY_TOOL_CALL"),
-        (_chat("not json"), "GROK_PLANNER_INVALID_TOOL_ARGS"),
-        (_chat(json.dumps({"prompt": ""})), "GROK_PLANNER_INVALID_TOOL_ARGS"),
-    ):
-        with pytest.raises(Ima2Error) as raised:
-            planned_prompt(body)
-        assert raised.value.code == code
-    brief = {
-        "output": [
-            {"type": "web_search_call"},
-            {"type": "message", "content": [{"text": "a"}, {"text": "b"}]},
-        ]
-    }
-    assert search_brief(brief) == "a\nb"
 
 
 def test_submit_and_failure_mapping() -> None:

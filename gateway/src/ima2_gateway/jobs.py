@@ -23,6 +23,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from ima2_common import events
 from ima2_common.errors import Ima2Error, error_payload
+from ima2_common.job_events import ErrorEvent, parse_event
 from ima2_common.logging import log_fields
 from ima2_gateway.context import Gateway, gateway
 from ima2_gateway.errors import error_response
@@ -59,8 +60,8 @@ def error_from_event(payload: dict[str, Any]) -> Ima2Error:
 
 
 def _job_error_event(err: Ima2Error, request_id: str) -> common_pb2.JobEvent:
-    payload = events.with_job_ids(error_payload(err), request_id)
-    return common_pb2.JobEvent(event=events.ERROR, payload_json=json.dumps(payload))
+    event = ErrorEvent.of(err, requestId=request_id, jobId=request_id)
+    return common_pb2.JobEvent(event=event.name, payload_json=event.to_json())
 
 
 async def _admitted(gw: Gateway, request_id: str) -> bool:
@@ -155,7 +156,7 @@ async def answer_json(
                     body["async"] = True
                 return JSONResponse(body, status_code=202)
             if item.event == events.DONE:
-                body = public_payload(await media.inline(payload))
+                body = public_payload((await media.inline(parse_event(item.event, payload))).payload())
                 body.pop("jobId", None)
                 return JSONResponse(body)
             if item.event == events.ERROR:

@@ -69,7 +69,7 @@ class EditJobs:
             saver = VideoSaver(self.deps.library, job)
             try:
                 started = time.monotonic()
-                await job.runner.registry.set_phase(job.request_id, "planning")
+                await job.set_phase("planning")
                 outcome = await VideoRun(upstream, self.deps.poller).run(
                     job, Submission(path, payload, model)
                 )

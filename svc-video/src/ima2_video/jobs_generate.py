@@ -11,9 +11,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from ima2_common import catalog, events, ffmpeg, limits
+from ima2_common import catalog, ffmpeg, limits
 from ima2_common.errors import Ima2Error
 from ima2_common.inflight import now_ms
+from ima2_common.job_events import PlanningEvent
 from ima2_common.logging import log_fields
 from ima2_jobs.runner import Job
 from ima2_proto.v1 import common_pb2, video_pb2
@@ -156,8 +157,8 @@ class GenerateJobs:
         planner_model: str,
     ) -> dict[str, Any]:
         started = time.monotonic()
-        await job.runner.registry.set_phase(job.request_id, "planning")
-        await job.emit(events.PLANNING, {})
+        await job.set_phase("planning")
+        await job.emit(PlanningEvent())
         user_prompt = request.prompt.strip()
         effective = (STORYBOARD_PREFIX if request.storyboard else "") + user_prompt
         planner = VideoPlanner(upstream, planner_model)

@@ -7,8 +7,9 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from ima2_common import catalog, events
+from ima2_common import catalog
 from ima2_common.errors import Ima2Error
+from ima2_common.job_events import ProgressEvent, SubmittedEvent
 from ima2_common.logging import log_fields
 from ima2_jobs.runner import Job
 from ima2_video import errors
@@ -67,19 +68,18 @@ class VideoRun:
     async def run(self, job: Job, submission: Submission) -> Outcome:
         xai_id, effective, fallback = await self.submit(submission)
         job.raise_if_canceled()
-        await job.runner.registry.set_phase(job.request_id, STREAMING_PHASE)
+        await job.set_phase(STREAMING_PHASE)
         await job.emit(
-            events.SUBMITTED,
-            {
-                "xaiVideoRequestId": xai_id,
-                "requestedModel": submission.model,
-                "effectiveModel": effective,
-                "modelFallback": fallback,
-            },
+            SubmittedEvent(
+                xaiVideoRequestId=xai_id,
+                requestedModel=submission.model,
+                effectiveModel=effective,
+                modelFallback=fallback,
+            )
         )
 
         async def on_progress(progress: float | None, stalled: bool) -> None:
-            await job.emit(events.PROGRESS, {"progress": progress, "stalled": stalled})
+            await job.emit(ProgressEvent(progress=progress, stalled=stalled))
 
         finished = await self.poller.wait(self.upstream, xai_id, on_progress)
         job.raise_if_canceled()

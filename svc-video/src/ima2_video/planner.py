@@ -12,6 +12,7 @@ from typing import Any
 
 from ima2_common import catalog
 from ima2_common.errors import Ima2Error
+from ima2_common.upstream_bodies import planned_prompt, responses_text
 from ima2_video import lineage
 from ima2_video.upstream import XaiVideoUpstream
 
@@ -76,42 +77,6 @@ class PlanRequest:
     continuing: bool = False
 
 
-def search_brief(body: Any) -> str:
-    texts: list[str] = []
-    for item in (body or {}).get("output") or []:
-        if not isinstance(item, dict) or item.get("type") != "message":
-            continue
-        for part in item.get("content") or []:
-            if isinstance(part, dict) and isinstance(part.get("text"), str):
-                texts.append(part["text"])
-    return "\n".join(t for t in texts if t.strip()).strip()
-
-
-def planned_prompt(body: Any) -> str:
-    choices = (body or {}).get("choices") or []
-    message = (choices[0] or {}).get("message") if choices and isinstance(choices[0], dict) else None
-    calls = (message or {}).get("tool_calls") or []
-    function = next(
-        (
-            c.get("function")
-            for c in calls
-            if isinstance(c, dict) and (c.get("function") or {}).get("name") == "generate_video"
-        ),
-        None,
-    )
-    if not isinstance(function, dict):
-        raise Ima2Error("GROK_PLANNER_EMPTY_TOOL_CALL", "The planner did not call generate_video.")
-    arguments = function.get("arguments")
-    try:
-        parsed = json.loads(arguments) if isinstance(arguments, str) else arguments
-    except json.JSONDecodeError:
-        raise Ima2Error("GROK_PLANNER_INVALID_TOOL_ARGS") from None
-    prompt = parsed.get("prompt") if isinstance(parsed, dict) else None
-    if not isinstance(prompt, str) or not prompt.strip():
-        raise Ima2Error("GROK_PLANNER_INVALID_TOOL_ARGS")
-    return prompt.strip()
-
-
 class VideoPlanner:
     def __init__(self, upstream: XaiVideoUpstream, planner_model: str) -> None:
         self.upstream = upstream
@@ -125,7 +90,7 @@ class VideoPlanner:
             "tools": [{"type": "web_search"}],
             "tool_choice": "required",
         }
-        brief = search_brief(await self.upstream.text("search", "/responses", payload))
+        brief = responses_text(await self.upstream.text("search", "/responses", payload))
         if not brief:
             raise Ima2Error("GROK_SEARCH_EMPTY_RESPONSE")
         return brief
@@ -167,4 +132,6 @@ class VideoPlanner:
             "tools": [PLANNER_TOOL],
             "tool_choice": {"type": "function", "function": {"name": "generate_video"}},
         }
-        return planned_prompt(await self.upstream.text("planner", "/chat/completions", payload))
+        return planned_prompt(
+            await self.upstream.text("planner", "/chat/completions", payload), "generate_video"
+        )

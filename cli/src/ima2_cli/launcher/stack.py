@@ -327,7 +327,9 @@ async def run_until_signal(stack: Stack, on_ready: Any, restart_delay: float) ->
         status_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await status_task
+    print("ima2: stopping (gateway, services, NATS)…", flush=True)
     stack.stop()
+    print("ima2: stopped", flush=True)
     return 0
 
 
