@@ -50,7 +50,7 @@ def exporter(request: Request) -> ComfyExporter:
     return found
 
 
-@router.post("/api/comfy/export-image", operation_id="comfyExportImage")
+@router.post("/api/comfy/export-image", operation_id="comfyExportImage", response_model=ExportAnswer)
 async def export_image(request: Request) -> dict[str, Any]:
     try:
         raw = await json_object(request, 16 * 1024)

@@ -102,7 +102,7 @@ def config_answer(reply: image_pb2.PromptBuilderConfig) -> dict[str, Any]:
     ).model_dump()
 
 
-@router.post("/api/prompt-builder/chat", operation_id="promptBuilderChat")
+@router.post("/api/prompt-builder/chat", operation_id="promptBuilderChat", response_model=ChatAnswer)
 async def chat(request: Request) -> dict[str, Any]:
     body = parse_chat(await json_object(request, limits.PROMPT_BUILDER_MAX_BODY_BYTES))
     context_json = json.dumps(body.context, ensure_ascii=False) if body.context else ""
@@ -126,13 +126,13 @@ async def chat(request: Request) -> dict[str, Any]:
     ).model_dump()
 
 
-@router.get("/api/prompt-builder/config", operation_id="getPromptBuilderConfig")
+@router.get("/api/prompt-builder/config", operation_id="getPromptBuilderConfig", response_model=ConfigAnswer)
 async def get_config(request: Request) -> dict[str, Any]:
     reply = await gateway(request).services.image.call("GetPromptBuilderConfig", common_pb2.Empty())
     return config_answer(reply)
 
 
-@router.put("/api/prompt-builder/config", operation_id="putPromptBuilderConfig")
+@router.put("/api/prompt-builder/config", operation_id="putPromptBuilderConfig", response_model=ConfigAnswer)
 async def put_config(request: Request) -> dict[str, Any]:
     raw = await json_object(request, 64 * 1024)
     for key, code in (("backend", "PROMPT_BUILDER_BAD_BACKEND"), ("model", "PROMPT_BUILDER_BAD_MODEL")):

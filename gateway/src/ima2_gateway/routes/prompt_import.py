@@ -112,25 +112,33 @@ async def _body(request: Request) -> dict[str, Any]:
     return body
 
 
-@router.post("/api/prompts/import/preview", operation_id="promptImportPreview")
+@router.post("/api/prompts/import/preview", operation_id="promptImportPreview", response_model=PreviewAnswer)
 async def preview(request: Request) -> dict[str, Any]:
     result = await importer(request).preview(await _body(request))
     return PreviewAnswer.model_validate(result).model_dump()
 
 
-@router.post("/api/prompts/import/folder-files", operation_id="promptImportFolderFiles")
+@router.post(
+    "/api/prompts/import/folder-files",
+    operation_id="promptImportFolderFiles",
+    response_model=FolderFilesAnswer,
+)
 async def folder_files(request: Request) -> dict[str, Any]:
     result = await importer(request).folder_files(await _body(request))
     return FolderFilesAnswer.model_validate(result).model_dump()
 
 
-@router.post("/api/prompts/import/folder-preview", operation_id="promptImportFolderPreview")
+@router.post(
+    "/api/prompts/import/folder-preview",
+    operation_id="promptImportFolderPreview",
+    response_model=FolderPreviewAnswer,
+)
 async def folder_preview(request: Request) -> dict[str, Any]:
     result = await importer(request).folder_preview(await _body(request))
     return FolderPreviewAnswer.model_validate(result).model_dump()
 
 
-@router.post("/api/prompts/import/commit", operation_id="promptImportCommit")
+@router.post("/api/prompts/import/commit", operation_id="promptImportCommit", response_model=CommitAnswer)
 async def commit(request: Request) -> dict[str, Any]:
     result = await importer(request).commit(await _body(request))
     return CommitAnswer.model_validate(result).model_dump()
@@ -182,12 +190,20 @@ def _string_list(value: Any, code: str) -> list[str]:
     return value
 
 
-@router.get("/api/prompts/import/curated-sources", operation_id="promptImportCuratedSources")
+@router.get(
+    "/api/prompts/import/curated-sources",
+    operation_id="promptImportCuratedSources",
+    response_model=SourcesAnswer,
+)
 async def curated_sources(request: Request) -> dict[str, Any]:
     return SourcesAnswer(sources=await (await catalogue(request)).sources()).model_dump()
 
 
-@router.post("/api/prompts/import/curated-search", operation_id="promptImportCuratedSearch")
+@router.post(
+    "/api/prompts/import/curated-search",
+    operation_id="promptImportCuratedSearch",
+    response_model=SearchAnswer,
+)
 async def curated_search(request: Request) -> dict[str, Any]:
     body = await _body(request)
     query = body.get("q") if isinstance(body.get("q"), str) else ""
@@ -197,7 +213,11 @@ async def curated_search(request: Request) -> dict[str, Any]:
     return SearchAnswer.model_validate(result).model_dump()
 
 
-@router.post("/api/prompts/import/curated-refresh", operation_id="promptImportCuratedRefresh")
+@router.post(
+    "/api/prompts/import/curated-refresh",
+    operation_id="promptImportCuratedRefresh",
+    response_model=RefreshAnswer,
+)
 async def curated_refresh(request: Request) -> dict[str, Any]:
     body = await _body(request)
     source_id = body.get("sourceId")
@@ -213,7 +233,11 @@ async def discovery(request: Request, status: str | None = None) -> dict[str, An
     return DiscoveryAnswer(candidates=candidates, warnings=[]).model_dump(exclude_none=True)
 
 
-@router.post("/api/prompts/import/discovery-search", operation_id="promptImportDiscoverySearch")
+@router.post(
+    "/api/prompts/import/discovery-search",
+    operation_id="promptImportDiscoverySearch",
+    response_model=DiscoveryAnswer,
+)
 async def discovery_search(request: Request) -> dict[str, Any]:
     body = await _body(request)
     query = body.get("q") if isinstance(body.get("q"), str) else ""
@@ -223,7 +247,11 @@ async def discovery_search(request: Request) -> dict[str, Any]:
     return DiscoveryAnswer.model_validate(result).model_dump()
 
 
-@router.post("/api/prompts/import/discovery-review", operation_id="promptImportDiscoveryReview")
+@router.post(
+    "/api/prompts/import/discovery-review",
+    operation_id="promptImportDiscoveryReview",
+    response_model=ReviewAnswer,
+)
 async def discovery_review(request: Request) -> dict[str, Any]:
     result = await (await catalogue(request)).review(await _body(request))
     return ReviewAnswer.model_validate(result).model_dump()
