@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -31,17 +32,21 @@ def image_bytes(fmt: str) -> bytes:
 
 
 @pytest.fixture
-def generated(stack: RunningStack) -> dict[str, bytes]:
-    """Three images written straight into the generated folder (the gateway reads it directly)."""
+def generated(stack: RunningStack) -> Iterator[dict[str, bytes]]:
+    """Three images written straight into the generated folder (the gateway reads it directly),
+    removed again afterwards with anything else a test put there."""
     tag = uuid.uuid4().hex[:8]
     files = {
         f"comfy {tag}.png": image_bytes("PNG"),
         f"comfy_{tag}.jpeg": image_bytes("JPEG"),
         f"comfy_{tag}.webp": image_bytes("WEBP"),
     }
+    folder = stack.home / "generated"
     for name, data in files.items():
-        (stack.home / "generated" / name).write_bytes(data)
-    return files
+        (folder / name).write_bytes(data)
+    yield files
+    for name in [*files, "comfy-notes.png", "comfy-clip.mp4"]:
+        (folder / name).unlink(missing_ok=True)
 
 
 async def test_export_uploads_the_image(

@@ -38,6 +38,7 @@ async def fresh(sandbox: httpx.AsyncClient, stack: RunningStack) -> AsyncIterato
     await sandbox.delete("/_sandbox/requests")
     yield
     await sandbox.put("/_sandbox/settings", json={"githubRateLimit": 60})
+    await sandbox.delete("/_sandbox/github/calls")
     config = stack.home / "config.json"
     data = json.loads(config.read_text()) if config.exists() else {}
     if "github" in data:
@@ -276,8 +277,7 @@ async def test_commit_lands_in_the_library_with_its_source(client: httpx.AsyncCl
 async def test_github_rate_limit_and_token(
     client: httpx.AsyncClient, sandbox: httpx.AsyncClient, stack: RunningStack
 ) -> None:
-    await sandbox.put("/_sandbox/settings", json={"githubRateLimit": 0})
-    await sandbox.post("/_sandbox/reset")  # a fresh window
+    await sandbox.delete("/_sandbox/github/calls")  # a fresh window
     await sandbox.put("/_sandbox/settings", json={"githubRateLimit": 1})
     assert (
         await client.post("/api/prompts/import/folder-files", json={"input": f"{REPO}:prompts"})

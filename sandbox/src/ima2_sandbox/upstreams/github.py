@@ -10,7 +10,8 @@
   refused with 401 `Bad credentials`.
 
 The repository `ima2-sandbox/prompts` (ref `main`) is there from the start; tests add files with
-`PUT /_sandbox/github/files` and `POST /_sandbox/reset` brings back the seed. Faults apply as for
+`PUT /_sandbox/github/files`, `DELETE /_sandbox/github/calls` starts a fresh rate-limit window, and
+`POST /_sandbox/reset` brings back the seed. Faults apply as for
 every upstream ("github").
 """
 
@@ -267,6 +268,12 @@ def build_router() -> APIRouter:
         if data is None:
             return PlainTextResponse("404: Not Found", status_code=404)
         return Response(data, media_type="text/plain; charset=utf-8")
+
+    @router.delete("/_sandbox/github/calls")
+    async def new_window(request: Request) -> JSONResponse:
+        """Start a fresh rate-limit window."""
+        request.app.state.sandbox.github_calls.clear()
+        return JSONResponse({"status": "ok"})
 
     @router.put("/_sandbox/github/files")
     async def put_file(request: Request) -> JSONResponse:
