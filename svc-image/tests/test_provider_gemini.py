@@ -157,8 +157,8 @@ async def test_count_and_multimode(gemini: MakeGemini, sandbox: SandboxControl, 
 async def test_vertex_sends_camel_case_with_a_token_from_the_token_uri(
     gemini: MakeGemini, sandbox: SandboxControl, creds: Creds, service_account: Callable[..., str]
 ) -> None:
-    creds.set("vertex", service_account())
-    creds.set("gemini", GEMINI_KEY)  # both configured: Vertex wins
+    creds.set("vertex", service_account(), auth_mode="vertex")
+    creds.set("gemini", GEMINI_KEY, auth_mode="vertex")  # both configured, mode vertex: Vertex
     result = await gemini().generate(
         make_call(size="2048x1152", model="nano-banana-pro", references=[image_b64()])
     )
@@ -185,6 +185,29 @@ async def test_vertex_sends_camel_case_with_a_token_from_the_token_uri(
     assert len(await sandbox.requests("google-oauth")) == 1
     later = await sandbox.requests("vertex")
     assert later[-1]["json"]["generationConfig"] == {"responseModalities": ["TEXT", "IMAGE"]}
+
+
+async def test_the_saved_auth_mode_picks_the_route_when_both_are_configured(
+    gemini: MakeGemini, sandbox: SandboxControl, creds: Creds, service_account: Callable[..., str]
+) -> None:
+    creds.set("vertex", service_account(), auth_mode="apikey")
+    creds.set("gemini", GEMINI_KEY, auth_mode="apikey")
+    provider = gemini()
+    await provider.generate(make_call(size="1024x1024"))
+    assert provider.auth_mode == "apikey"
+    assert only(await sandbox.requests("gemini"))["headers"]["x-goog-api-key"] == "AIsand…"
+    assert not await sandbox.requests("vertex") and not await sandbox.requests("google-oauth")
+    await sandbox.reset()
+    creds.set("gemini", "", auth_mode="apikey")  # apikey mode but no key: the service account is used
+    provider = gemini()
+    await provider.generate(make_call(size="1024x1024"))
+    assert provider.auth_mode == "vertex" and len(await sandbox.requests("vertex")) == 1
+    await sandbox.reset()
+    creds.set("vertex", "", auth_mode="vertex")  # vertex mode without an account: the key is used
+    creds.set("gemini", GEMINI_KEY, auth_mode="vertex")
+    provider = gemini()
+    await provider.generate(make_call(size="1024x1024"))
+    assert provider.auth_mode == "apikey" and len(await sandbox.requests("gemini")) == 1
 
 
 async def test_vertex_mints_a_new_token_after_a_401(

@@ -24,6 +24,7 @@ from image_testkit import (
 from ima2_common.errors import Ima2Error, spec_for
 from ima2_common.net import free_port
 from ima2_common.settings import Settings
+from ima2_image.providers.base import ImageProvider
 from ima2_image.providers.credentials import Credential
 from ima2_image.providers.grok import GrokImageProvider
 from ima2_image.providers.registry import ProviderRegistry
@@ -62,7 +63,7 @@ def grok(settings: Settings, http: httpx.AsyncClient, creds: Creds) -> MakeGrok:
     return make
 
 
-async def expect_error(provider: GrokImageProvider, code: str, status: int, **call: Any) -> Ima2Error:
+async def expect_error(provider: ImageProvider, code: str, status: int, **call: Any) -> Ima2Error:
     with pytest.raises(Ima2Error) as caught:
         await provider.generate(make_call(**call))
     assert (caught.value.code, caught.value.status) == (code, status)
@@ -238,33 +239,48 @@ async def test_grok_without_a_session_sends_bearer_dummy(grok: MakeGrok, sandbox
     assert {e["headers"]["authorization"] for e in sent} == {"Bearer dummy…"}
 
 
-async def test_grok_with_an_oauth_token_refreshes_once_on_401(
+async def test_grok_with_a_stored_login_calls_xai_directly_and_refreshes_once_on_401(
     grok: MakeGrok, sandbox: SandboxControl, creds: Creds
 ) -> None:
-    creds.set("grok", "oldtok-1")
-    creds.refreshed["grok"] = Credential(secret="newtok-2", source="oauth")
-    await sandbox.fault("progrok", "/responses", status=401, count=1)
+    creds.set("grok", "sandbox-old-1")
+    creds.refreshed["grok"] = Credential(secret="sandbox-new-2", source="oauth")
+    await sandbox.fault("xai", "/responses", status=401, count=1)
     result = await grok("grok").generate(make_call())
-    assert len(result.images) == 1 and creds.refreshes == ["grok"] and creds.rejected == ["oldtok-1"]
-    searches = await sandbox.requests("progrok", "/responses")
-    assert [s["headers"]["authorization"] for s in searches] == ["Bearer oldtok…", "Bearer newtok…"]
-    later = await sandbox.requests("progrok", "/images/generations")
-    assert [s["headers"]["authorization"] for s in later] == ["Bearer newtok…"]
+    assert len(result.images) == 1 and creds.refreshes == ["grok"] and creds.rejected == ["sandbox-old-1"]
+    assert len(await sandbox.requests("xai", "/responses")) == 2  # refused, refreshed, sent again
+    assert len(await sandbox.requests("xai", "/images/generations")) == 1
+    assert not await sandbox.requests("progrok")  # the proxy is not needed with a stored login
 
 
 async def test_grok_auth_failed_after_one_refresh(
     grok: MakeGrok, sandbox: SandboxControl, creds: Creds
 ) -> None:
-    await sandbox.settings(progrokLoggedIn=False)
-    creds.set("grok", "oldtok-1")
-    creds.refreshed["grok"] = Credential(secret="newtok-2", source="oauth")
-    err = await expect_error(grok("grok"), "GROK_AUTH_FAILED", 502)
-    assert err.upstream_type == "auth_error"
-    assert creds.refreshes == ["grok"] and len(await sandbox.requests("progrok", "/responses")) == 2
-    creds.refreshes.clear()
-    creds.values.pop("grok")  # no session: Bearer dummy, nothing to refresh
+    creds.set("grok", "sandbox-expired-1")  # the sandbox answers 401 to "expired" tokens
+    creds.refreshed["grok"] = Credential(secret="sandbox-expired-2", source="oauth")
     await expect_error(grok("grok"), "GROK_AUTH_FAILED", 502)
-    assert creds.refreshes == []
+    assert creds.refreshes == ["grok"] and len(await sandbox.requests("xai", "/responses")) == 2
+    await sandbox.reset()
+    await sandbox.settings(progrokLoggedIn=False)
+    creds.refreshes.clear()
+    creds.values.pop("grok")  # no stored login: the proxy with Bearer dummy, nothing to refresh
+    err = await expect_error(grok("grok"), "GROK_AUTH_FAILED", 502)
+    assert err.upstream_type == "auth_error" and creds.refreshes == []
+    assert len(await sandbox.requests("progrok", "/responses")) == 1
+
+
+async def test_grok_transport_setting(
+    settings: Settings, http: httpx.AsyncClient, sandbox: SandboxControl, creds: Creds
+) -> None:
+    proxy = ProviderRegistry(settings.model_copy(update={"grok_transport": "proxy"}), http, None, creds)
+    creds.set("grok", "sandbox-old-1")
+    await proxy.create("grok").generate(make_call())  # proxy: the stored bearer goes to progrok
+    searches = await sandbox.requests("progrok", "/responses")
+    assert [s["headers"]["authorization"] for s in searches] == ["Bearer sandbo…"]
+    assert not await sandbox.requests("xai", "/responses")
+    direct = ProviderRegistry(settings.model_copy(update={"grok_transport": "direct"}), http, None, creds)
+    creds.values.pop("grok")
+    await expect_error(direct.create("grok"), "GROK_AUTH_FAILED", 502)  # direct needs a stored login
+    assert not await sandbox.requests("xai", "/responses")
 
 
 # --- failures per phase --------------------------------------------------------------------------------

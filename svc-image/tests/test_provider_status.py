@@ -33,9 +33,20 @@ async def test_grok_status(
     assert only_path(await sandbox.requests("progrok")) == "/progrok/v1/models"
     assert (await sandbox.requests("progrok"))[0]["headers"]["authorization"] == "Bearer dummy…"
 
-    creds.set("grok", "oauthtok-1")
-    await probe(settings, http, creds, "grok")
-    assert (await sandbox.requests("progrok"))[-1]["headers"]["authorization"] == "Bearer oautht…"
+    creds.set("grok", "sandbox-tok-1")  # a stored login: xAI is probed directly with it
+    assert (await probe(settings, http, creds, "grok")).status == "ready"
+    direct = await sandbox.requests("xai")
+    assert only_path(direct) == "/xai/v1/models" and direct[0]["headers"]["authorization"] == "Bearer sandbo…"
+    creds.set("grok", "sandbox-expired-1")
+    status = await probe(settings, http, creds, "grok")
+    assert (status.status, status.reason) == ("auth_required", "login_required")
+    proxied = settings.model_copy(update={"grok_transport": "proxy"})
+    await probe(proxied, http, creds, "grok")
+    assert (await sandbox.requests("progrok"))[-1]["headers"]["authorization"] == "Bearer sandbo…"
+    creds.values.pop("grok")
+    direct_only = settings.model_copy(update={"grok_transport": "direct"})
+    status = await probe(direct_only, http, creds, "grok")
+    assert (status.status, status.reason) == ("auth_required", "login_required")
 
     await sandbox.settings(progrokLoggedIn=False)
     status = await probe(settings, http, creds, "grok")

@@ -10,9 +10,10 @@ import httpx
 import pytest
 
 from ima2_common.errors import Ima2Error
+from ima2_common.settings import Settings
 from ima2_video import errors, lineage
 from ima2_video.poller import PollPolicy, VideoPoller
-from ima2_video.upstream import Answer, Lane, Timeouts, XaiVideoUpstream
+from ima2_video.upstream import Answer, Lane, Timeouts, UpstreamFactory, XaiVideoUpstream
 
 MP4_HEAD = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64
 TIMEOUTS = Timeouts(search=5, planner=5, submit=5, poll=5, download=5)
@@ -239,3 +240,49 @@ async def test_download_http_error() -> None:
     with pytest.raises(Ima2Error) as raised:
         await upstream(lambda r: httpx.Response(404)).download("https://v.test/a.mp4")
     assert raised.value.code == "GROK_VIDEO_DOWNLOAD_FAILED" and raised.value.upstream_code == "http_404"
+
+
+# --- where `grok` goes -------------------------------------------------------------------------------------
+
+
+class GrokLogin:
+    def __init__(self, secret: str, fresh: str = "") -> None:
+        self.secret = secret
+        self.fresh = fresh
+        self.refreshed: list[str] = []
+
+    async def get(self, provider: str) -> str:
+        return self.secret
+
+    async def refresh(self, provider: str, rejected: str) -> str:
+        self.refreshed.append(rejected)
+        return self.fresh
+
+
+async def test_grok_goes_to_xai_directly_with_a_stored_login_and_refreshes_once() -> None:
+    seen: list[tuple[str, str]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append((str(request.url), request.headers["authorization"]))
+        if request.headers["authorization"] == "Bearer old-token":
+            return httpx.Response(401, json={"error": "expired"})
+        return httpx.Response(200, json={"request_id": "r1"})
+
+    settings = Settings(xai_base_url="https://api.x.test/v1", grok_proxy_url="http://127.0.0.1:9/v1")
+    http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    login = GrokLogin("old-token", fresh="new-token")
+    up = await UpstreamFactory(settings, http, login).ready("grok")
+    answer = await up.submit("/videos/generations", {"model": "grok-imagine-video", "prompt": "p"})
+    assert answer.status == 200 and login.refreshed == ["old-token"]
+    assert seen == [
+        ("https://api.x.test/v1/videos/generations", "Bearer old-token"),
+        ("https://api.x.test/v1/videos/generations", "Bearer new-token"),
+    ]
+    seen.clear()
+    proxied = await UpstreamFactory(settings, http, GrokLogin("")).ready("grok")  # no login: the proxy
+    await proxied.submit("/videos/generations", {"model": "grok-imagine-video", "prompt": "p"})
+    assert seen == [("http://127.0.0.1:9/v1/videos/generations", "Bearer dummy")]
+    direct = settings.model_copy(update={"grok_transport": "direct"})
+    with pytest.raises(Ima2Error) as raised:
+        await UpstreamFactory(direct, http, GrokLogin("")).ready("grok")
+    assert raised.value.code == "GROK_AUTH_FAILED"

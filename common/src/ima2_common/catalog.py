@@ -34,6 +34,27 @@ VIDEO_MODES = ("text-to-video", "image-to-video", "reference-to-video")
 # images and video read the same value.
 GROK_PLANNER_CONFIG_KEY = "grok.plannerModel"
 
+# The prompt builder (POST /api/prompt-builder/chat): text backends and their chat models.
+PROMPT_BUILDER_BACKENDS = ("auto", "oauth", "grok", "api", "grok-api")
+PROMPT_BUILDER_AUTO_ORDER = ("oauth", "grok", "api", "grok-api")
+_PROMPT_BUILDER_GPT = ("gpt-5.5", "gpt-5.4", "gpt-5.4-mini")
+_PROMPT_BUILDER_GROK = ("grok-4.3", "grok-4")
+PROMPT_BUILDER_MODELS: dict[str, tuple[str, ...]] = {
+    "auto": ("auto",),
+    "oauth": _PROMPT_BUILDER_GPT,
+    "grok": _PROMPT_BUILDER_GROK,
+    "api": _PROMPT_BUILDER_GPT,
+    "grok-api": _PROMPT_BUILDER_GROK,
+}
+PROMPT_BUILDER_DEFAULT_MODELS = {
+    "auto": "auto",
+    "oauth": "gpt-5.4",
+    "grok": "grok-4.3",
+    "api": "gpt-5.4",
+    "grok-api": "grok-4.3",
+}
+PROMPT_BUILDER_CONFIG_KEY = "promptBuilder"  # JetStream config bucket: {"backend", "model"}
+
 DEFAULTS = {
     "quality": "medium",
     "size": "1024x1024",

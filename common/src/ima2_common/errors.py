@@ -258,6 +258,116 @@ CATALOGUE: dict[str, ErrorSpec] = {
             "JOB_TRACKING_TIMEOUT": "The job stopped reporting progress.",
         },
     ),
+    # Prompt builder (nested envelope)
+    **_codes(
+        400,
+        {
+            "PROMPT_BUILDER_BAD_BACKEND": "backend must be one of: auto, oauth, grok, api, grok-api.",
+            "PROMPT_BUILDER_BAD_MODEL": "This model is not in the prompt builder's catalogue for that backend.",
+            "PROMPT_BUILDER_BAD_MESSAGES": "messages must be an array of {role, content} objects.",
+            "PROMPT_BUILDER_EMPTY_MESSAGE": "The last message must be a non-empty user message.",
+            "PROMPT_BUILDER_BAD_CONTEXT": "context must be a JSON object.",
+        },
+    ),
+    **_codes(
+        401,
+        {
+            "PROMPT_BUILDER_API_KEY_REQUIRED": "An OpenAI API key is required for the prompt builder.",
+            "PROMPT_BUILDER_XAI_KEY_REQUIRED": "An xAI API key is required for the prompt builder.",
+        },
+    ),
+    **_codes(
+        409,
+        {"PROMPT_BUILDER_CONFIG_ENV_LOCKED": "Prompt builder config is managed by environment variables."},
+    ),
+    **_codes(
+        502,
+        {
+            "PROMPT_BUILDER_UPSTREAM_FAILED": "The prompt builder's upstream failed.",
+            "PROMPT_BUILDER_EMPTY_RESPONSE": "The prompt builder returned an empty response.",
+        },
+    ),
+    **_codes(
+        503,
+        {
+            "PROMPT_BUILDER_NO_BACKEND_READY": "No prompt builder backend is ready.",
+            "PROMPT_BUILDER_OAUTH_UNAVAILABLE": "The OAuth backend is unavailable for the prompt builder.",
+            "PROMPT_BUILDER_GROK_UNAVAILABLE": "The Grok backend is unavailable for the prompt builder.",
+        },
+    ),
+    **_codes(504, {"PROMPT_BUILDER_TIMEOUT": "The prompt builder timed out."}),
+    # ComfyUI export ({ok:false, error:{code,message}})
+    **_codes(
+        400,
+        {
+            "COMFY_IMAGE_INVALID": "The generated filename is invalid or not a supported image.",
+            "COMFY_URL_NOT_LOCAL": "The ComfyUI URL must be a local http origin.",
+        },
+    ),
+    **_codes(404, {"COMFY_IMAGE_NOT_FOUND": "Generated image was not found."}),
+    **_codes(
+        502,
+        {
+            "COMFY_UPLOAD_FAILED": "ComfyUI refused the upload.",
+            "COMFY_UNREACHABLE": "ComfyUI could not be reached.",
+        },
+    ),
+    **_codes(504, {"COMFY_TIMEOUT": "ComfyUI did not answer in time."}),
+    # Prompt import from GitHub (nested envelope)
+    **_codes(
+        400,
+        {
+            "INVALID_GITHUB_SOURCE": "Enter a GitHub file URL or owner/repo:path.",
+            "UNSUPPORTED_EXTENSION": "Only .md, .markdown and .txt files are supported.",
+            "GITHUB_FOLDER_UNSUPPORTED": "Enter a GitHub folder URL or owner/repo:path/.",
+            "GITHUB_PATH_TOO_DEEP": "The GitHub path has too many folders.",
+            "GITHUB_DISCOVERY_REVIEW_INVALID": "The discovery review is invalid.",
+        },
+    ),
+    **_codes(
+        404,
+        {
+            "GITHUB_FOLDER_NOT_FOUND": "GitHub folder was not found.",
+            "PROMPT_IMPORT_SOURCE_NOT_FOUND": "Prompt source was not found.",
+            "GITHUB_DISCOVERY_SOURCE_NOT_FOUND": "Discovery candidate was not found.",
+        },
+    ),
+    **_codes(
+        413,
+        {
+            "REMOTE_FILE_TOO_LARGE": "Remote file is too large.",
+            "GITHUB_FOLDER_FILE_TOO_LARGE": "Folder file is too large.",
+            "GITHUB_FOLDER_SELECTION_TOO_LARGE": "Too many folder files selected.",
+            "PROMPT_IMPORT_TOO_MANY_CANDIDATES": "Too many prompt candidates.",
+            "GITHUB_DISCOVERY_TOO_MANY_QUERIES": "Too many discovery queries.",
+        },
+    ),
+    **_codes(
+        422,
+        {
+            "PROMPT_IMPORT_EMPTY": "No prompt candidates were found.",
+            "FOLDER_IMPORT_DEFERRED": "This is a folder; use the folder import.",
+            "AMBIGUOUS_GITHUB_REF": "Branches with slashes are not supported.",
+            "GITHUB_FOLDER_SELECTION_EMPTY": "Select at least one file of the listed folder.",
+            "GITHUB_DISCOVERY_FAILED": "GitHub discovery failed.",
+            "PROMPT_IMPORT_SOURCE_UNAVAILABLE": "This source needs a review before it can be indexed.",
+        },
+    ),
+    **_codes(
+        429,
+        {
+            "GITHUB_RATE_LIMITED": "GitHub's API rate limit is exhausted; add a GitHub token or wait.",
+            "PROMPT_IMPORT_RATE_LIMITED": "Too many prompt import requests; wait a minute.",
+        },
+    ),
+    **_codes(
+        502,
+        {
+            "GITHUB_AUTH_FAILED": "GitHub refused the configured token.",
+            "GITHUB_UNREACHABLE": "GitHub could not be reached.",
+        },
+    ),
+    **_codes(504, {"REMOTE_FETCH_TIMEOUT": "GitHub fetch timed out."}),
 }
 
 

@@ -2,6 +2,7 @@
 
 DEFAULT_PORT = 3333
 PORT_FALLBACK_TRIES = 20
+SERVER_JSON_REFRESH_SECONDS = 5.0  # `ima2 up` re-probes the OAuth status in server.json this often
 BODY_LIMIT_BYTES = 50 * 1024 * 1024
 
 MAX_PARALLEL_JOBS = 24
@@ -64,3 +65,36 @@ VIDEO_STALL_SECONDS = 180.0  # progress unchanged this long: progress{stalled:tr
 VIDEO_POLL_MAX_TRANSIENT_ERRORS = 5  # consecutive 5xx/429/network poll failures tolerated
 VIDEO_CONTINUITY_MAX_ENTRIES = 4  # keep-start-plus-latest-3
 VIDEO_STORYBOARD_TRIM_SECONDS = 1.0
+
+# Prompt builder (POST /api/prompt-builder/chat)
+PROMPT_BUILDER_MAX_MESSAGES = 24  # older messages are dropped
+PROMPT_BUILDER_MAX_MESSAGE_CHARS = 16_000  # longer contents are cut
+PROMPT_BUILDER_MAX_CONTEXT_CHARS = 8_000  # the serialised context is cut to this
+PROMPT_BUILDER_MAX_BODY_BYTES = 1024 * 1024
+PROMPT_BUILDER_MAX_OUTPUT_TOKENS = 2400
+PROMPT_BUILDER_TIMEOUT_SECONDS = 120.0
+
+# ComfyUI export (POST /api/comfy/export-image)
+COMFY_DEFAULT_URL = "http://127.0.0.1:8188"
+COMFY_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+COMFY_UPLOAD_TIMEOUT_SECONDS = 30.0
+
+# Prompt import from GitHub (/api/prompts/import/*; the reference's limits.promptImport*)
+PROMPT_IMPORT_MAX_FILE_BYTES = (
+    512 * 1024
+)  # one fetched file (REMOTE_FILE_TOO_LARGE / GITHUB_FOLDER_FILE_TOO_LARGE)
+PROMPT_IMPORT_MAX_CANDIDATES_PER_FILE = 100
+PROMPT_IMPORT_MAX_CANDIDATES_PER_IMPORT = 300  # PROMPT_IMPORT_TOO_MANY_CANDIDATES beyond
+PROMPT_IMPORT_MIN_CANDIDATE_CHARS = 20
+PROMPT_IMPORT_MAX_CANDIDATE_CHARS = 12_000
+PROMPT_IMPORT_MAX_SOURCE_CHARS = 400_000  # of a file, scanned for candidates
+PROMPT_IMPORT_MAX_FOLDER_FILES = 200  # listed per folder
+PROMPT_IMPORT_MAX_FOLDER_PREVIEW_FILES = 20  # GITHUB_FOLDER_SELECTION_TOO_LARGE beyond
+PROMPT_IMPORT_MAX_PATH_DEPTH = 8  # folder segments (GITHUB_PATH_TOO_DEEP beyond)
+PROMPT_IMPORT_FETCH_TIMEOUT_SECONDS = 10.0
+PROMPT_IMPORT_MAX_REQUESTS_PER_MINUTE = 120  # GitHub calls per gateway, PROMPT_IMPORT_RATE_LIMITED beyond
+PROMPT_IMPORT_MAX_REPO_INDEX_FILES = 20  # files indexed per curated source
+PROMPT_IMPORT_CURATED_SEARCH_LIMIT = 50  # results per curated search
+PROMPT_IMPORT_INDEX_TTL_SECONDS = 3600.0  # a curated index is refreshed after this long
+PROMPT_IMPORT_DISCOVERY_SEARCH_LIMIT = 30  # repositories per discovery search
+PROMPT_IMPORT_DISCOVERY_MAX_QUERIES = 5  # GITHUB_DISCOVERY_TOO_MANY_QUERIES beyond (seeds)

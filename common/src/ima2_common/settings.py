@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     oauth_proxy_url: str = "http://127.0.0.1:10531/v1"
     xai_base_url: str = "https://api.x.ai/v1"
     grok_proxy_url: str = "http://127.0.0.1:18645/v1"
+    grok_transport: str = Field(
+        default="auto",
+        description="grok: auto (xAI directly with the stored Grok login, else the proxy) | direct | proxy",
+    )
     gemini_base_url: str = "https://generativelanguage.googleapis.com/v1beta"
     vertex_base_url: str = "https://aiplatform.googleapis.com/v1"
     codex_base_url: str = "https://chatgpt.com/backend-api/codex"
@@ -73,6 +77,8 @@ class Settings(BaseSettings):
     openai_auth_url: str = "https://auth.openai.com"
     xai_auth_url: str = "https://auth.x.ai"
     grok_billing_url: str = "https://cli-chat-proxy.grok.com/v1"
+    github_api_url: str = "https://api.github.com"
+    github_raw_url: str = "https://raw.githubusercontent.com"
     openai_image_timeout_seconds: float = 400.0
     openai_connect_timeout_seconds: float = 10.0
     grok_planner_model: str = "grok-4.3"
@@ -95,6 +101,20 @@ class Settings(BaseSettings):
     video_ffmpeg_timeout_seconds: float = Field(
         default=60.0, description="One ffmpeg run (frames, thumbnails, storyboard trim)"
     )
+    prompt_builder_backend: str = Field(
+        default="",
+        description="Locks the prompt builder backend (PUT /api/prompt-builder/config answers 409)",
+    )
+    prompt_builder_model: str = Field(default="", description="Locks the prompt builder model")
+    prompt_builder_timeout_seconds: float = limits.PROMPT_BUILDER_TIMEOUT_SECONDS
+    comfy_url: str = Field(
+        default=limits.COMFY_DEFAULT_URL, description="ComfyUI for /api/comfy/export-image"
+    )
+    comfy_upload_timeout_seconds: float = limits.COMFY_UPLOAD_TIMEOUT_SECONDS
+    prompt_import_requests_per_minute: int = Field(
+        default=limits.PROMPT_IMPORT_MAX_REQUESTS_PER_MINUTE,
+        description="GitHub calls per minute per gateway",
+    )
     agy_bin: str = Field(default="", description="The Antigravity CLI (default: agy on PATH)")
     agy_timeout_seconds: float = 360.0
 
@@ -113,6 +133,11 @@ class Settings(BaseSettings):
     openai_api_key: str = Field(default="", validation_alias=AliasChoices("OPENAI_API_KEY"), repr=False)
     xai_api_key: str = Field(default="", validation_alias=AliasChoices("XAI_API_KEY"), repr=False)
     gemini_api_key: str = Field(default="", validation_alias=AliasChoices("GEMINI_API_KEY"), repr=False)
+    github_token: str = Field(
+        default="",
+        repr=False,
+        description="Optional GitHub token for prompt import (else config github.token)",
+    )
     vertex_service_account_json: str = Field(
         default="", validation_alias=AliasChoices("VERTEX_SERVICE_ACCOUNT_JSON"), repr=False
     )

@@ -27,3 +27,19 @@ def dict_to_struct(value: dict[str, Any], target: struct_pb2.Struct | None = Non
     message = target if target is not None else struct_pb2.Struct()
     message.update({key: item for key, item in value.items() if item is not None})
     return message
+
+
+def str_field(raw: dict[str, Any], key: str) -> str:
+    """`raw[key]` when it is a string, else '' (JSON bodies hold anything)."""
+    value = raw.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def list_field(raw: dict[str, Any], key: str) -> list[Any]:
+    value = raw.get(key)
+    return value if isinstance(value, list) else []
+
+
+def dict_field(raw: dict[str, Any], key: str) -> dict[str, Any] | None:
+    value = raw.get(key)
+    return value if isinstance(value, dict) else None

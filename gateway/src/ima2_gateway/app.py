@@ -25,6 +25,7 @@ from ima2_gateway.routes import (
     auth_switch,
     billing,
     canvas_versions,
+    comfy,
     edit,
     events,
     generate,
@@ -38,6 +39,8 @@ from ima2_gateway.routes import (
     multimode,
     node_generate,
     node_read,
+    prompt_builder,
+    prompt_import,
     prompts,
     provider_status,
     sessions,
@@ -74,6 +77,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         await mux.stop()
+        comfy_exporter = getattr(app.state, "comfy_exporter", None)
+        if comfy_exporter is not None:
+            await comfy_exporter.http.aclose()
+        prompt_importer = getattr(app.state, "prompt_importer", None)
+        if prompt_importer is not None:
+            await prompt_importer.github.http.aclose()
         for client in services.all().values():
             await client.close()
         with contextlib.suppress(Exception):
@@ -134,6 +143,9 @@ def create_app(settings: Settings) -> FastAPI:
         storage,
         metadata,
         video,
+        prompt_builder,
+        comfy,
+        prompt_import,
     )
     for module in routers:
         app.include_router(module.router)

@@ -21,6 +21,8 @@ NESTED_PREFIXES = (
     "/api/annotations",
     "/api/canvas-versions",
     "/api/prompts",
+    "/api/prompt-builder",
+    "/api/comfy",
     "/generated",
 )
 KEYS_PREFIXES = ("/api/keys", "/api/metadata")

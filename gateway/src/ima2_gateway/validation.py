@@ -92,6 +92,8 @@ def validate_model(provider: str, value: Any) -> str:
             raise Ima2Error("INVALID_GROK_IMAGE_MODEL")
     elif provider == "gemini-api" and model not in catalog.GEMINI_MODELS:
         raise Ima2Error("INVALID_IMAGE_MODEL")
+    elif provider == "agy" and model != catalog.AGY_MODEL:
+        raise Ima2Error("INVALID_IMAGE_MODEL", f"agy only supports {catalog.AGY_MODEL}.")
     return model
 
 

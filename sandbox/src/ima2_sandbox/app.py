@@ -9,8 +9,10 @@ from ima2_sandbox.state import SandboxState
 from ima2_sandbox.upstreams import (
     billing,
     codex_backend,
+    comfy,
     files,
     gemini,
+    github,
     google_oauth,
     openai_auth,
     openai_responses,
@@ -33,6 +35,9 @@ PREFIXES = {
     "xai-auth": "/xai-auth",
     "openai-auth": "/openai-auth",
     "billing": "/grok-cli/v1",
+    "comfy": "/comfy",
+    "github-api": "/github-api",
+    "github-raw": "/github-raw",
 }
 
 
@@ -52,4 +57,6 @@ def create_app(state: SandboxState | None = None) -> FastAPI:
     app.include_router(xai_auth.build_router())
     app.include_router(openai_auth.build_router())
     app.include_router(billing.build_router())
+    app.include_router(comfy.build_router())
+    app.include_router(github.build_router())
     return app

@@ -36,6 +36,8 @@ UPSTREAMS = (
     "openai-auth",
     "google-oauth",
     "billing",
+    "comfy",
+    "github",
 )
 MODES = (
     "error",

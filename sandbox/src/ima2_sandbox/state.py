@@ -37,6 +37,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "hangMaxSeconds": 3600.0,  # a "hang" fault gives up (504) after this long
     "imageNoise": False,  # Responses images are random noise at the requested size (large, incompressible)
     "videoOversizeBytes": 101 * 1024 * 1024,  # Content-Length of a "video-too-large" download
+    "githubRateLimit": 60,  # GitHub API calls per window without a token (5000 with one)
 }
 
 
@@ -126,6 +127,9 @@ class SandboxState:
     refresh_tokens: dict[str, dict[str, Any]] = field(default_factory=dict)  # token -> claims (+ "used")
     google_tokens: dict[str, dict[str, Any]] = field(default_factory=dict)  # ya29 token -> info
     issued_tokens: set[str] = field(default_factory=set)  # OAuth access tokens handed out
+    comfy_uploads: dict[str, bytes] = field(default_factory=dict)  # "<type>/<subfolder>/<name>" -> bytes
+    github_files: dict[str, bytes] = field(default_factory=dict)  # "<owner>/<repo>@<ref>:<path>" -> bytes
+    github_calls: dict[str, int] = field(default_factory=dict)  # rate-limit window use per client
     next_fault_id: int = 1
 
     def setting(self, name: str) -> Any:
@@ -164,6 +168,9 @@ class SandboxState:
             "refresh_tokens",
             "google_tokens",
             "issued_tokens",
+            "comfy_uploads",
+            "github_files",
+            "github_calls",
         ):
             setattr(self, name, getattr(fresh, name))
         self.requests.clear()

@@ -65,6 +65,7 @@ class CredentialResolver:
 
     def env_secret(self, provider: str) -> str:
         return {
+            "github": self.settings.github_token,
             "openai": self.settings.openai_api_key,
             "xai": self.settings.xai_api_key,
             "gemini": self.settings.gemini_api_key,
@@ -75,6 +76,12 @@ class CredentialResolver:
         env = self.env_secret(provider)
         if env:
             return ResolvedSecret(env, "env")
+        if provider == "github":  # config.json `github.token` (the reference's key) or `githubToken`
+            nested = config.get("github")
+            saved = nested.get("token") if isinstance(nested, dict) else config.get("githubToken")
+            if isinstance(saved, str) and saved.strip():
+                return ResolvedSecret(saved.strip(), "config")
+            return ResolvedSecret("", "none")
         saved = config.get(CONFIG_KEYS.get(provider, ""))
         if isinstance(saved, str) and saved.strip():
             return ResolvedSecret(saved.strip(), "config")

@@ -21,6 +21,7 @@ from ima2_common.settings import Settings
 from ima2_image.generation import ImageJobs
 from ima2_image.jobs_common import JobDeps
 from ima2_image.planner_config import PlannerConfigStore
+from ima2_image.prompt_builder import PromptBuilder, PromptBuilderConfigStore
 from ima2_image.providers.registry import ProviderRegistry
 from ima2_image.servicer import ImageServicer
 from ima2_image.status import ProviderStatusProbe
@@ -44,12 +45,24 @@ async def serve(settings: Settings) -> None:
     auth = ServiceClient("auth", settings.auth_addr, auth_pb2_grpc.AuthServiceStub)
     http = httpx.AsyncClient(limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
     providers = ProviderRegistry(settings, http, auth)
-    planner = PlannerConfigStore(await config_bucket(js), settings.grok_planner_model)
+    config_kv = await config_bucket(js)
+    planner = PlannerConfigStore(config_kv, settings.grok_planner_model)
     jobs = ImageJobs(JobDeps(runner, library, providers, planner, settings.multimode_timeout_seconds))
+    probe = ProviderStatusProbe(providers, http)
     server = GrpcServer("svc-image", settings.listen_address(settings.image_addr))
     image_pb2_grpc.add_ImageServiceServicer_to_server(
         ImageServicer(
-            jobs, ProviderStatusProbe(providers, http), planner, StyleSheetExtractor(settings, http, auth)
+            jobs,
+            probe,
+            planner,
+            StyleSheetExtractor(settings, http, auth),
+            PromptBuilder(
+                settings,
+                http,
+                providers.credentials,
+                probe.status_of,
+                PromptBuilderConfigStore(config_kv, settings),
+            ),
         ),
         server.server,
     )

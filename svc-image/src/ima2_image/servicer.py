@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from ima2_common.grpc_server import ServicerContext
 from ima2_image.generation import ImageJobs
 from ima2_image.planner_config import PlannerConfigStore
+from ima2_image.prompt_builder import BuilderConfig, ChatRequest, Message, PromptBuilder
 from ima2_image.status import ProviderStatusProbe
 from ima2_image.style_sheet import StyleSheetExtractor
 from ima2_proto.v1 import common_pb2, image_pb2, image_pb2_grpc
@@ -20,7 +21,9 @@ class ImageServicer(image_pb2_grpc.ImageServiceServicer):
         probe: ProviderStatusProbe,
         planner: PlannerConfigStore,
         style_sheets: StyleSheetExtractor,
+        prompt_builder: PromptBuilder,
     ) -> None:
+        self.prompt_builder = prompt_builder
         self.jobs = jobs
         self.probe = probe
         self.planner = planner
@@ -71,3 +74,47 @@ class ImageServicer(image_pb2_grpc.ImageServiceServicer):
     ) -> image_pb2.ExtractStyleSheetResponse:
         sheet = await self.style_sheets.extract(request.prompt, list(request.references), request.session_id)
         return image_pb2.ExtractStyleSheetResponse(style_sheet_json=json.dumps(sheet, ensure_ascii=False))
+
+    async def PromptBuilderChat(
+        self, request: image_pb2.PromptBuilderChatRequest, context: ServicerContext
+    ) -> image_pb2.PromptBuilderChatReply:
+        parsed = json.loads(request.context_json) if request.context_json else None
+        reply = await self.prompt_builder.chat(
+            ChatRequest(
+                backend=request.backend,
+                model=request.model,
+                messages=[Message(m.role, m.content) for m in request.messages],
+                context=parsed if isinstance(parsed, dict) else None,
+            )
+        )
+        return image_pb2.PromptBuilderChatReply(
+            provider=reply.provider,
+            backend=reply.backend,
+            requested_backend=reply.requested_backend,
+            model=reply.model,
+            content=reply.content,
+            usage_json=json.dumps(reply.usage) if reply.usage is not None else "",
+        )
+
+    @staticmethod
+    def _builder_config(config: BuilderConfig) -> image_pb2.PromptBuilderConfig:
+        return image_pb2.PromptBuilderConfig(
+            backend=config.backend,
+            model=config.model,
+            options_json=json.dumps(config.options()),
+            backend_locked=config.backend_locked,
+            model_locked=config.model_locked,
+        )
+
+    async def GetPromptBuilderConfig(
+        self, request: common_pb2.Empty, context: ServicerContext
+    ) -> image_pb2.PromptBuilderConfig:
+        return self._builder_config(await self.prompt_builder.config.get())
+
+    async def SetPromptBuilderConfig(
+        self, request: image_pb2.PromptBuilderConfigUpdate, context: ServicerContext
+    ) -> image_pb2.PromptBuilderConfig:
+        config = await self.prompt_builder.config.set(
+            request.backend if request.has_backend else None, request.model if request.has_model else None
+        )
+        return self._builder_config(config)

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from ima2_common.errors import Ima2Error
+from ima2_common.grok_route import grok_route
 from ima2_image.providers.agy import AgyImageProvider
 from ima2_image.providers.codex import account_id_of
 from ima2_image.providers.credentials import Credential
@@ -30,6 +31,10 @@ class ProviderStatusProbe:
     def __init__(self, registry: ProviderRegistry, http: httpx.AsyncClient) -> None:
         self.registry = registry
         self.http = http
+
+    async def status_of(self, provider: str) -> str:
+        """Just the status word (ready | offline | auth_required | …)."""
+        return (await self.status(provider)).status
 
     async def status(self, provider: str) -> image_pb2.ProviderStatus:
         if provider not in self.registry.available():
@@ -67,10 +72,12 @@ class ProviderStatusProbe:
         )
 
     async def _grok(self) -> image_pb2.ProviderStatus:
-        token = (await self._credential("grok")).secret.strip() or "dummy"
-        status = await self._probe_models(
-            "grok", self.registry.settings.grok_proxy_url, {"Authorization": f"Bearer {token}"}
-        )
+        token = (await self._credential("grok")).secret
+        try:
+            route = grok_route(self.registry.settings, token)
+        except Ima2Error:
+            return image_pb2.ProviderStatus(provider="grok", status="auth_required", reason="login_required")
+        status = await self._probe_models("grok", route.base_url, {"Authorization": f"Bearer {route.bearer}"})
         if status.status == "auth_required":
             status.reason = "login_required"
         elif status.status == "ready" and not any(m.startswith(GROK_IMAGE_PREFIX) for m in status.models):

@@ -1,6 +1,7 @@
 """The xAI HTTP surface the video service uses (upstream-apis §1.3 to §1.5), behind one small class.
 
-`grok` talks to the progrok proxy (spec era) with the Grok OAuth bearer when one is stored,
+`grok` talks to api.x.ai with the stored Grok OAuth login (refreshed on a 401), or to the progrok
+proxy when no login is stored or `IMA2_GROK_TRANSPORT=proxy` (see ima2_common.grok_route);
 `grok-api` to api.x.ai with the xAI key. Search, planner and analysis calls are retried on 5xx
 and connection resets; the billable submits never are. Polls and downloads are plain calls:
 the poll loop owns their retry policy.
@@ -12,6 +13,7 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
@@ -20,6 +22,7 @@ import httpx
 
 from ima2_common import limits
 from ima2_common.errors import Ima2Error
+from ima2_common.grok_route import GrokRoute, grok_route
 from ima2_common.logging import log_fields
 from ima2_common.settings import Settings
 from ima2_video import errors
@@ -98,8 +101,11 @@ class XaiVideoUpstream:
         credentials: CredentialSource,
         timeouts: Timeouts,
         download_max_bytes: int = limits.VIDEO_DOWNLOAD_MAX_BYTES,
+        router: Callable[[str], GrokRoute] | None = None,
     ) -> None:
         self.lane = lane
+        self.base_url = lane.base_url
+        self.router = router  # grok: picks xAI directly or the proxy from the stored login
         self.http = http
         self.credentials = credentials
         self.timeouts = timeouts
@@ -116,6 +122,10 @@ class XaiVideoUpstream:
         secret = (await self.credentials.get(self.lane.credential)).strip()
         if not self.lane.oauth and not secret:
             raise Ima2Error("GROK_API_KEY_MISSING")
+        if self.lane.oauth and self.router is not None:
+            route = self.router(secret)
+            self.base_url, self._bearer = route.base_url, route.bearer
+            return
         self._bearer = secret or DUMMY_BEARER
 
     async def _refresh(self) -> bool:
@@ -138,7 +148,7 @@ class XaiVideoUpstream:
         """One request; on a 401 with an OAuth bearer, refresh once and send again."""
         if not self._bearer:
             await self.check_ready()
-        url = f"{self.lane.base_url}{path}"
+        url = f"{self.base_url}{path}"
         body = json.dumps(payload).encode() if payload is not None else None
         response = await self.http.request(
             method, url, content=body, headers=self._headers(), timeout=timeout
@@ -263,8 +273,13 @@ class UpstreamFactory:
         self.timeouts = Timeouts.from_settings(settings)
 
     async def ready(self, provider: str) -> XaiVideoUpstream:
+        settings = self.settings
         upstream = XaiVideoUpstream(
-            lane_for(provider, self.settings), self.http, self.credentials, self.timeouts
+            lane_for(provider, settings),
+            self.http,
+            self.credentials,
+            self.timeouts,
+            router=lambda secret: grok_route(settings, secret),
         )
         await upstream.check_ready()
         return upstream

@@ -83,6 +83,9 @@ def sandbox_environment(base: str, home: Path) -> dict[str, str]:
         "IMA2_OPENAI_AUTH_URL": f"{base}/openai-auth",
         "IMA2_XAI_AUTH_URL": f"{base}/xai-auth",
         "IMA2_GROK_BILLING_URL": f"{base}/grok-cli/v1",
+        "IMA2_COMFY_URL": f"{base}/comfy",
+        "IMA2_GITHUB_API_URL": f"{base}/github-api",
+        "IMA2_GITHUB_RAW_URL": f"{base}/github-raw",
         "IMA2_AGY_BIN": agy,
         "IMA2_PROGROK_AUTH_FILE": str(home / "sandbox" / "progrok-auth.json"),
         "IMA2_CODEX_AUTH_FILE": str(home / "sandbox" / "codex-auth.json"),
@@ -97,6 +100,7 @@ class Stack:
         self.env: dict[str, str] = {}
         self.gateway_port = 0
         self.started_at = int(time.time() * 1000)
+        self.oauth_status = "starting"  # kept current in server.json by refresh_oauth_status
 
     # -- start -----------------------------------------------------------------------------------
     def _prepare(self) -> dict[str, ManagedProcess]:
@@ -170,7 +174,7 @@ class Stack:
                 else []
             ),
         )
-        self._write_server_json()
+        await self.refresh_oauth_status(force=True)
 
     async def _deadline_loop(self, process: ManagedProcess, probe: Any) -> None:
         deadline = time.monotonic() + READY_TIMEOUT
@@ -237,7 +241,7 @@ class Stack:
                 "configuredPort": oauth_port,
                 "actualPort": oauth_port,
                 "url": oauth_url,
-                "status": "sandbox" if self.options.sandbox else "external",
+                "status": self.oauth_status,
             },
             "sandbox": self.options.sandbox,
             "access": {
@@ -255,6 +259,21 @@ class Stack:
 
     def _write_server_json(self) -> None:
         write_json_atomic(self.settings.server_file, self.server_info())
+
+    async def refresh_oauth_status(self, force: bool = False) -> None:
+        """Ask the gateway for the OAuth status (ready | offline | auth_required | …) and rewrite
+        server.json when it changed; a gateway that does not answer leaves the last status."""
+        url = f"http://{url_host(probe_host(self.options.host))}:{self.gateway_port}/api/oauth/status"
+        try:
+            async with httpx.AsyncClient(timeout=8.0, headers=self.access_headers()) as http:
+                status = (await http.get(url)).json().get("status")
+        except (httpx.HTTPError, ValueError, AttributeError):
+            status = None
+        if isinstance(status, str) and status:
+            force = force or status != self.oauth_status
+            self.oauth_status = status
+        if force:
+            self._write_server_json()
 
     # -- stop ------------------------------------------------------------------------------------
     def stop(self) -> None:
@@ -280,8 +299,13 @@ async def run_until_signal(stack: Stack, on_ready: Any, restart_delay: float) ->
         raise
     on_ready(stack)
     restarts: dict[str, tuple[int, float]] = {}
+    next_status = time.monotonic() + limits.SERVER_JSON_REFRESH_SECONDS
+    status_task: asyncio.Task[None] | None = None
     while not stop.is_set():
         now = time.monotonic()
+        if now >= next_status and (status_task is None or status_task.done()):
+            status_task = asyncio.create_task(stack.refresh_oauth_status())
+            next_status = now + limits.SERVER_JSON_REFRESH_SECONDS
         for process in stack.processes:
             if process.alive():
                 continue
@@ -299,6 +323,10 @@ async def run_until_signal(stack: Stack, on_ready: Any, restart_delay: float) ->
                 restarts[process.name] = (count + 1, 0.0)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=0.25)
+    if status_task is not None and not status_task.done():
+        status_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await status_task
     print("ima2: stopping (gateway, services, NATS)…", flush=True)
     stack.stop()
     print("ima2: stopped", flush=True)

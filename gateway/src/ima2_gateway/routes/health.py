@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -72,6 +73,32 @@ async def provider_status(gw: Gateway, provider: str) -> dict[str, Any]:
     return result
 
 
+def data_paths(gw: Gateway) -> dict[str, Any]:
+    """Where this server keeps its data (the support notes' "paths")."""
+    settings = gw.settings
+    return {
+        "configDir": str(settings.home_dir),
+        "configFile": str(settings.config_file),
+        "generatedDir": str(settings.generated_path),
+        "logsDir": str(settings.logs_dir),
+        "serverFile": str(settings.server_file),
+        "database": "postgresql" if settings.database_url else str(settings.sqlite_path),
+        "overrides": {
+            "generatedDir": settings.generated_dir is not None,
+            "configDir": settings.home_dir != Path("~/.ima2").expanduser().resolve(),
+        },
+    }
+
+
+def provider_policy() -> dict[str, Any]:
+    return {
+        "default": "oauth",
+        "providers": list(catalog.IMAGE_PROVIDERS),
+        "videoProviders": list(catalog.VIDEO_PROVIDERS),
+        "defaultModels": {p: catalog.default_model(p) for p in catalog.IMAGE_PROVIDERS},
+    }
+
+
 @router.get("/api/health", operation_id="health")
 async def health(request: Request) -> dict[str, Any]:
     gw = gateway(request)
@@ -94,6 +121,8 @@ async def health(request: Request) -> dict[str, Any]:
         "services": services,
         "nats": nats,
         "runtime": {"backend": backend_runtime(gw), "oauth": oauth},
+        "paths": data_paths(gw),
+        "providerPolicy": provider_policy(),
     }
 
 
@@ -202,6 +231,22 @@ async def capabilities(request: Request) -> dict[str, Any]:
             "maxRefB64Bytes": limits.MAX_REF_B64_BYTES,
             "maxMultimodeImages": limits.MAX_MULTIMODE_IMAGES,
             "sseMaxListeners": gw.settings.sse_max_listeners,
+        },
+        # features this build serves (card news is not built yet, so it is reported off)
+        "features": {"cardNews": False, "promptBuilder": True, "promptImport": True, "comfyExport": True},
+        "promptBuilder": {
+            "backends": list(catalog.PROMPT_BUILDER_BACKENDS),
+            "models": {k: list(v) for k, v in catalog.PROMPT_BUILDER_MODELS.items()},
+            "autoOrder": list(catalog.PROMPT_BUILDER_AUTO_ORDER),
+        },
+        "promptImport": {
+            "extensions": ["md", "markdown", "txt"],
+            "maxFileBytes": limits.PROMPT_IMPORT_MAX_FILE_BYTES,
+            "maxCandidatesPerImport": limits.PROMPT_IMPORT_MAX_CANDIDATES_PER_IMPORT,
+            "maxFolderFiles": limits.PROMPT_IMPORT_MAX_FOLDER_FILES,
+            "maxFolderPreviewFiles": limits.PROMPT_IMPORT_MAX_FOLDER_PREVIEW_FILES,
+            "maxPathDepth": limits.PROMPT_IMPORT_MAX_PATH_DEPTH,
+            "requestsPerMinute": gw.settings.prompt_import_requests_per_minute,
         },
         "providerSurfaces": {
             p: {surface: p in in_build for surface in sorted(IMPLEMENTED_SURFACES)}

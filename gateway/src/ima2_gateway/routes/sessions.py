@@ -120,6 +120,20 @@ def _expected_version(raw: str | None) -> int:
     return int(match.group(1))
 
 
+@router.get("/api/sessions/{session_id}/graph", operation_id="loadGraph")
+async def load_graph(session_id: str, request: Request) -> JSONResponse:
+    """The graph alone, with its version as the ETag to send back in If-Match when saving."""
+    library = gateway(request).services.library
+    reply = await library.unary(library.stub.GetSession, library_pb2.GetSessionRequest(id=session_id))
+    body = {
+        "sessionId": reply.id,
+        "nodes": [struct_to_dict(n) for n in reply.nodes],
+        "edges": [struct_to_dict(e) for e in reply.edges],
+        "graphVersion": reply.graph_version,
+    }
+    return JSONResponse(body, headers={"ETag": f'"{reply.graph_version}"'})
+
+
 @router.put("/api/sessions/{session_id}/graph", operation_id="saveGraph")
 async def save_graph(session_id: str, request: Request) -> dict[str, Any]:
     body = parse_object(await read_body(request, limits.GRAPH_MAX_BODY_BYTES, "GRAPH_TOO_LARGE"))

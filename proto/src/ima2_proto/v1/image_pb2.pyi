@@ -338,3 +338,156 @@ class GrokPlannerConfig(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GrokPlannerConfig: _TypeAlias = GrokPlannerConfig  # noqa: Y015
+
+@_typing.final
+class PromptBuilderMessage(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROLE_FIELD_NUMBER: _builtins.int
+    CONTENT_FIELD_NUMBER: _builtins.int
+    role: _builtins.str
+    """user | assistant"""
+    content: _builtins.str
+    def __init__(
+        self,
+        *,
+        role: _builtins.str = ...,
+        content: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "role", b"role"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PromptBuilderMessage: _TypeAlias = PromptBuilderMessage  # noqa: Y015
+
+@_typing.final
+class PromptBuilderChatRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BACKEND_FIELD_NUMBER: _builtins.int
+    MODEL_FIELD_NUMBER: _builtins.int
+    MESSAGES_FIELD_NUMBER: _builtins.int
+    CONTEXT_JSON_FIELD_NUMBER: _builtins.int
+    backend: _builtins.str
+    """"" = the saved one; auto | oauth | grok | api | grok-api"""
+    model: _builtins.str
+    """"" = the saved/default one"""
+    context_json: _builtins.str
+    """the UI's current settings (JSON object), "" when none"""
+    @_builtins.property
+    def messages(self) -> _containers.RepeatedCompositeFieldContainer[Global___PromptBuilderMessage]: ...
+    def __init__(
+        self,
+        *,
+        backend: _builtins.str = ...,
+        model: _builtins.str = ...,
+        messages: _abc.Iterable[Global___PromptBuilderMessage] | None = ...,
+        context_json: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["backend", b"backend", "context_json", b"context_json", "messages", b"messages", "model", b"model"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PromptBuilderChatRequest: _TypeAlias = PromptBuilderChatRequest  # noqa: Y015
+
+@_typing.final
+class PromptBuilderChatReply(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROVIDER_FIELD_NUMBER: _builtins.int
+    BACKEND_FIELD_NUMBER: _builtins.int
+    REQUESTED_BACKEND_FIELD_NUMBER: _builtins.int
+    MODEL_FIELD_NUMBER: _builtins.int
+    CONTENT_FIELD_NUMBER: _builtins.int
+    USAGE_JSON_FIELD_NUMBER: _builtins.int
+    provider: _builtins.str
+    backend: _builtins.str
+    requested_backend: _builtins.str
+    model: _builtins.str
+    content: _builtins.str
+    """the assistant message"""
+    usage_json: _builtins.str
+    """the upstream usage object, "" when none"""
+    def __init__(
+        self,
+        *,
+        provider: _builtins.str = ...,
+        backend: _builtins.str = ...,
+        requested_backend: _builtins.str = ...,
+        model: _builtins.str = ...,
+        content: _builtins.str = ...,
+        usage_json: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["backend", b"backend", "content", b"content", "model", b"model", "provider", b"provider", "requested_backend", b"requested_backend", "usage_json", b"usage_json"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PromptBuilderChatReply: _TypeAlias = PromptBuilderChatReply  # noqa: Y015
+
+@_typing.final
+class PromptBuilderConfig(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BACKEND_FIELD_NUMBER: _builtins.int
+    MODEL_FIELD_NUMBER: _builtins.int
+    OPTIONS_JSON_FIELD_NUMBER: _builtins.int
+    BACKEND_LOCKED_FIELD_NUMBER: _builtins.int
+    MODEL_LOCKED_FIELD_NUMBER: _builtins.int
+    backend: _builtins.str
+    model: _builtins.str
+    options_json: _builtins.str
+    """{backends, models, autoOrder}"""
+    backend_locked: _builtins.bool
+    """IMA2_PROMPT_BUILDER_BACKEND is set"""
+    model_locked: _builtins.bool
+    """IMA2_PROMPT_BUILDER_MODEL is set"""
+    def __init__(
+        self,
+        *,
+        backend: _builtins.str = ...,
+        model: _builtins.str = ...,
+        options_json: _builtins.str = ...,
+        backend_locked: _builtins.bool = ...,
+        model_locked: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["backend", b"backend", "backend_locked", b"backend_locked", "model", b"model", "model_locked", b"model_locked", "options_json", b"options_json"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PromptBuilderConfig: _TypeAlias = PromptBuilderConfig  # noqa: Y015
+
+@_typing.final
+class PromptBuilderConfigUpdate(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    HAS_BACKEND_FIELD_NUMBER: _builtins.int
+    BACKEND_FIELD_NUMBER: _builtins.int
+    HAS_MODEL_FIELD_NUMBER: _builtins.int
+    MODEL_FIELD_NUMBER: _builtins.int
+    has_backend: _builtins.bool
+    backend: _builtins.str
+    has_model: _builtins.bool
+    model: _builtins.str
+    def __init__(
+        self,
+        *,
+        has_backend: _builtins.bool = ...,
+        backend: _builtins.str = ...,
+        has_model: _builtins.bool = ...,
+        model: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["backend", b"backend", "has_backend", b"has_backend", "has_model", b"has_model", "model", b"model"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PromptBuilderConfigUpdate: _TypeAlias = PromptBuilderConfigUpdate  # noqa: Y015

@@ -79,6 +79,21 @@ class ImageServiceStub:
                 request_serializer=ima2__proto_dot_v1_dot_image__pb2.GrokPlannerConfig.SerializeToString,
                 response_deserializer=ima2__proto_dot_v1_dot_image__pb2.GrokPlannerConfig.FromString,
                 _registered_method=True)
+        self.PromptBuilderChat = channel.unary_unary(
+                '/ima2.v1.ImageService/PromptBuilderChat',
+                request_serializer=ima2__proto_dot_v1_dot_image__pb2.PromptBuilderChatRequest.SerializeToString,
+                response_deserializer=ima2__proto_dot_v1_dot_image__pb2.PromptBuilderChatReply.FromString,
+                _registered_method=True)
+        self.GetPromptBuilderConfig = channel.unary_unary(
+                '/ima2.v1.ImageService/GetPromptBuilderConfig',
+                request_serializer=ima2__proto_dot_v1_dot_common__pb2.Empty.SerializeToString,
+                response_deserializer=ima2__proto_dot_v1_dot_image__pb2.PromptBuilderConfig.FromString,
+                _registered_method=True)
+        self.SetPromptBuilderConfig = channel.unary_unary(
+                '/ima2.v1.ImageService/SetPromptBuilderConfig',
+                request_serializer=ima2__proto_dot_v1_dot_image__pb2.PromptBuilderConfigUpdate.SerializeToString,
+                response_deserializer=ima2__proto_dot_v1_dot_image__pb2.PromptBuilderConfig.FromString,
+                _registered_method=True)
 
 
 class ImageServiceServicer:
@@ -136,6 +151,25 @@ class ImageServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PromptBuilderChat(self, request, context):
+        """The prompt builder: one chat turn on the first ready text backend.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPromptBuilderConfig(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetPromptBuilderConfig(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ImageServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -178,6 +212,21 @@ def add_ImageServiceServicer_to_server(servicer, server):
                     servicer.SetGrokPlannerConfig,
                     request_deserializer=ima2__proto_dot_v1_dot_image__pb2.GrokPlannerConfig.FromString,
                     response_serializer=ima2__proto_dot_v1_dot_image__pb2.GrokPlannerConfig.SerializeToString,
+            ),
+            'PromptBuilderChat': grpc.unary_unary_rpc_method_handler(
+                    servicer.PromptBuilderChat,
+                    request_deserializer=ima2__proto_dot_v1_dot_image__pb2.PromptBuilderChatRequest.FromString,
+                    response_serializer=ima2__proto_dot_v1_dot_image__pb2.PromptBuilderChatReply.SerializeToString,
+            ),
+            'GetPromptBuilderConfig': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPromptBuilderConfig,
+                    request_deserializer=ima2__proto_dot_v1_dot_common__pb2.Empty.FromString,
+                    response_serializer=ima2__proto_dot_v1_dot_image__pb2.PromptBuilderConfig.SerializeToString,
+            ),
+            'SetPromptBuilderConfig': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetPromptBuilderConfig,
+                    request_deserializer=ima2__proto_dot_v1_dot_image__pb2.PromptBuilderConfigUpdate.FromString,
+                    response_serializer=ima2__proto_dot_v1_dot_image__pb2.PromptBuilderConfig.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -400,6 +449,87 @@ class ImageService:
             '/ima2.v1.ImageService/SetGrokPlannerConfig',
             ima2__proto_dot_v1_dot_image__pb2.GrokPlannerConfig.SerializeToString,
             ima2__proto_dot_v1_dot_image__pb2.GrokPlannerConfig.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PromptBuilderChat(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ima2.v1.ImageService/PromptBuilderChat',
+            ima2__proto_dot_v1_dot_image__pb2.PromptBuilderChatRequest.SerializeToString,
+            ima2__proto_dot_v1_dot_image__pb2.PromptBuilderChatReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPromptBuilderConfig(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ima2.v1.ImageService/GetPromptBuilderConfig',
+            ima2__proto_dot_v1_dot_common__pb2.Empty.SerializeToString,
+            ima2__proto_dot_v1_dot_image__pb2.PromptBuilderConfig.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetPromptBuilderConfig(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ima2.v1.ImageService/SetPromptBuilderConfig',
+            ima2__proto_dot_v1_dot_image__pb2.PromptBuilderConfigUpdate.SerializeToString,
+            ima2__proto_dot_v1_dot_image__pb2.PromptBuilderConfig.FromString,
             options,
             channel_credentials,
             insecure,

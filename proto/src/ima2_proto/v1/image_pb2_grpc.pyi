@@ -29,6 +29,10 @@ class ImageServiceStub:
     GetProviderStatus: _aio.UnaryUnaryMultiCallable[_image_pb2.ProviderStatusRequest, _image_pb2.ProviderStatus]
     GetGrokPlannerConfig: _aio.UnaryUnaryMultiCallable[_common_pb2.Empty, _image_pb2.GrokPlannerConfig]
     SetGrokPlannerConfig: _aio.UnaryUnaryMultiCallable[_image_pb2.GrokPlannerConfig, _image_pb2.GrokPlannerConfig]
+    PromptBuilderChat: _aio.UnaryUnaryMultiCallable[_image_pb2.PromptBuilderChatRequest, _image_pb2.PromptBuilderChatReply]
+    """The prompt builder: one chat turn on the first ready text backend."""
+    GetPromptBuilderConfig: _aio.UnaryUnaryMultiCallable[_common_pb2.Empty, _image_pb2.PromptBuilderConfig]
+    SetPromptBuilderConfig: _aio.UnaryUnaryMultiCallable[_image_pb2.PromptBuilderConfigUpdate, _image_pb2.PromptBuilderConfig]
 
 class ImageServiceServicer(metaclass=_abc_1.ABCMeta):
     """Every job RPC streams JobEvents. With async=true the service admits the job, sends
@@ -92,5 +96,27 @@ class ImageServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _image_pb2.GrokPlannerConfig,
         context: _aio.ServicerContext[_image_pb2.GrokPlannerConfig, _abc.Awaitable[_image_pb2.GrokPlannerConfig]],
     ) -> _abc.Awaitable[_image_pb2.GrokPlannerConfig]: ...
+
+    @_abc_1.abstractmethod
+    def PromptBuilderChat(
+        self,
+        request: _image_pb2.PromptBuilderChatRequest,
+        context: _aio.ServicerContext[_image_pb2.PromptBuilderChatRequest, _abc.Awaitable[_image_pb2.PromptBuilderChatReply]],
+    ) -> _abc.Awaitable[_image_pb2.PromptBuilderChatReply]:
+        """The prompt builder: one chat turn on the first ready text backend."""
+
+    @_abc_1.abstractmethod
+    def GetPromptBuilderConfig(
+        self,
+        request: _common_pb2.Empty,
+        context: _aio.ServicerContext[_common_pb2.Empty, _abc.Awaitable[_image_pb2.PromptBuilderConfig]],
+    ) -> _abc.Awaitable[_image_pb2.PromptBuilderConfig]: ...
+
+    @_abc_1.abstractmethod
+    def SetPromptBuilderConfig(
+        self,
+        request: _image_pb2.PromptBuilderConfigUpdate,
+        context: _aio.ServicerContext[_image_pb2.PromptBuilderConfigUpdate, _abc.Awaitable[_image_pb2.PromptBuilderConfig]],
+    ) -> _abc.Awaitable[_image_pb2.PromptBuilderConfig]: ...
 
 def add_ImageServiceServicer_to_server(servicer: ImageServiceServicer, server: _aio.Server) -> None: ...

@@ -1,5 +1,6 @@
 """`gemini-api`: Gemini image models through the direct API (`x-goog-api-key`) or Vertex AI (a
-service-account bearer). Vertex wins whenever its service account is configured.
+service-account bearer). The saved geminiAuthMode picks when both are configured (saving a service
+account sets it to `vertex`); with only one configured, that one is used.
 
 Direct:  POST {gemini}/models/{id}:generateContent with snake_case
          `generation_config.response_format.image` (enum names).
@@ -141,9 +142,12 @@ class GeminiImageProvider:
         self._route: Route | None = None
 
     async def check_ready(self) -> None:
-        """Vertex when its service account is configured, else the API key, else GEMINI_API_KEY_MISSING."""
+        """The saved geminiAuthMode decides when both are configured: Vertex when the mode is
+        `vertex` (or there is no API key) and a service account is configured, else the API key,
+        else GEMINI_API_KEY_MISSING."""
         vertex, gemini = await asyncio.gather(self.credentials.get("vertex"), self.credentials.get("gemini"))
-        if vertex.secret.strip():
+        mode = vertex.auth_mode or gemini.auth_mode or "apikey"
+        if vertex.secret.strip() and (mode == "vertex" or not gemini.secret.strip()):
             account = parse_service_account(vertex.secret, vertex.project_id)
             self._route = Route("vertex", account=account)
         elif gemini.secret.strip():

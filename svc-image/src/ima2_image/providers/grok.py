@@ -1,4 +1,5 @@
-"""`grok` (progrok / Grok OAuth) and `grok-api` (xAI key): the three-phase image pipeline.
+"""`grok` (the stored Grok OAuth login, or the progrok proxy) and `grok-api` (xAI key): the
+three-phase image pipeline. Where `grok` goes is ima2_common.grok_route's choice.
 
 1. search: `POST /responses` with the mandatory `web_search` tool (`tool_choice: "required"`);
 2. planner: `POST /chat/completions` forcing the local `generate_image` function;
@@ -16,6 +17,7 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -23,6 +25,7 @@ import httpx
 
 from ima2_common import catalog, limits
 from ima2_common.errors import Ima2Error
+from ima2_common.grok_route import GrokRoute
 from ima2_common.logging import log_fields
 from ima2_common.media import sniff_mime
 from ima2_common.upstream_bodies import planned_prompt, responses_text
@@ -102,8 +105,10 @@ class GrokImageProvider:
         image_timeout: float,
         download_timeout: float = limits.GROK_IMAGE_DOWNLOAD_TIMEOUT_SECONDS,
         download_max_bytes: int = limits.GROK_IMAGE_DOWNLOAD_MAX_BYTES,
+        router: Callable[[str], GrokRoute] | None = None,
     ) -> None:
         self.name = name
+        self.router = router  # grok: picks xAI directly or the proxy from the stored login
         self.base_url = base_url.rstrip("/")
         self.http = http
         self.credentials = credentials
@@ -125,6 +130,10 @@ class GrokImageProvider:
         secret = credential.secret.strip()
         if not self.oauth and not secret:
             raise Ima2Error("GROK_API_KEY_MISSING")
+        if self.oauth and self.router is not None:
+            route = self.router(secret)
+            self.base_url, self._bearer = route.base_url, route.bearer
+            return
         self._bearer = secret or DUMMY_BEARER
 
     async def _refresh(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from ima2_common.errors import Ima2Error
+from ima2_common.grok_route import grok_route
 from ima2_common.settings import Settings
 from ima2_image.clients import AuthClient
 from ima2_image.providers.agy import AgyImageProvider
@@ -75,6 +76,7 @@ class ProviderRegistry:
                 search_timeout=settings.grok_search_timeout_ms / 1000,
                 planner_timeout=settings.grok_planner_timeout_ms / 1000,
                 image_timeout=settings.grok_image_timeout_ms / 1000,
+                router=(lambda secret: grok_route(settings, secret)) if oauth else None,
             )
         if provider == "gemini-api":
             return GeminiImageProvider(
