@@ -16,7 +16,7 @@ from ima2_common.grpc_client import ServiceClient
 from ima2_common.inflight import InflightView
 from ima2_common.nats_util import connect, ensure_events_stream, jobs_bucket, previews_store, terminal_bucket
 from ima2_common.settings import Settings
-from ima2_gateway import access
+from ima2_gateway import access, openapi
 from ima2_gateway.context import Gateway, Services
 from ima2_gateway.errors import error_response
 from ima2_gateway.events_mux import EventMultiplexer
@@ -138,4 +138,5 @@ def create_app(settings: Settings) -> FastAPI:
     for module in routers:
         app.include_router(module.router)
     mount_web(app, settings.web_dir)
+    openapi.install(app)
     return app

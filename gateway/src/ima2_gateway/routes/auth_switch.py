@@ -9,10 +9,16 @@ from fastapi.responses import JSONResponse
 
 from ima2_common.errors import Ima2Error
 from ima2_gateway.context import gateway
-from ima2_gateway.validation import json_body
+from ima2_gateway.models.keys import StartSwitch, SwitchStarted, SwitchStatus
+from ima2_gateway.openapi import contract, json_body
+from ima2_gateway.validation import read_model
 from ima2_proto.v1 import auth_pb2
 
 router = APIRouter()
+# An unknown or expired session answers 404 {status: "expired"}.
+SWITCH_STATUS = contract(
+    SwitchStatus, errors="flat", extra={404: {"model": SwitchStatus, "description": "Unknown or expired."}}
+)
 
 
 def _status(switch: auth_pb2.AccountSwitch) -> dict[str, Any]:
@@ -33,12 +39,15 @@ def _expired_unknown() -> JSONResponse:
     return JSONResponse({"status": "expired"}, status_code=404, headers={"Cache-Control": "no-store"})
 
 
-@router.post("/api/auth/switch", operation_id="startAccountSwitch")
+@router.post(
+    "/api/auth/switch",
+    operation_id="startAccountSwitch",
+    summary="Start a device-code login (switch account)",
+    **contract(SwitchStarted, errors="flat", statuses=(400, 502), body=json_body(StartSwitch)),
+)
 async def start_switch(request: Request) -> dict[str, Any]:
-    body = await json_body(request)
-    provider, flow = body.get("provider"), body.get("flow")
-    if not isinstance(provider, str):
-        raise Ima2Error("INVALID_SWITCH_PROVIDER")
+    body = await read_model(request, StartSwitch)
+    provider, flow = body.provider, body.flow
     switch = await gateway(request).services.auth.call(
         "StartAccountSwitch",
         auth_pb2.StartAccountSwitchRequest(provider=provider, flow=flow if isinstance(flow, str) else ""),
@@ -54,7 +63,7 @@ async def start_switch(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/api/auth/switch/{session_id}", operation_id="getAccountSwitch", response_model=None)
+@router.get("/api/auth/switch/{session_id}", operation_id="getAccountSwitch", **SWITCH_STATUS)
 async def get_switch(session_id: str, request: Request) -> dict[str, Any] | JSONResponse:
     try:
         switch = await gateway(request).services.auth.call(
@@ -67,7 +76,7 @@ async def get_switch(session_id: str, request: Request) -> dict[str, Any] | JSON
     return _status(switch)
 
 
-@router.delete("/api/auth/switch/{session_id}", operation_id="cancelAccountSwitch", response_model=None)
+@router.delete("/api/auth/switch/{session_id}", operation_id="cancelAccountSwitch", **SWITCH_STATUS)
 async def cancel_switch(session_id: str, request: Request) -> dict[str, Any] | JSONResponse:
     try:
         switch = await gateway(request).services.auth.call(

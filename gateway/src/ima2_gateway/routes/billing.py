@@ -8,19 +8,21 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from ima2_gateway.context import gateway
+from ima2_gateway.models.status import Billing, Quota
+from ima2_gateway.openapi import contract
 from ima2_proto.v1 import common_pb2
 
 router = APIRouter()
 PROBE_TIMEOUT = 30.0
 
 
-@router.get("/api/billing", operation_id="billing")
+@router.get("/api/billing", operation_id="billing", **contract(Billing, errors="flat"))
 async def billing(request: Request) -> dict[str, Any]:
     doc = await gateway(request).services.auth.call("GetBilling", common_pb2.Empty(), timeout=PROBE_TIMEOUT)
     return json.loads(doc.json)
 
 
-@router.get("/api/quota", operation_id="quota")
+@router.get("/api/quota", operation_id="quota", **contract(Quota, errors="flat"))
 async def quota(request: Request) -> dict[str, Any]:
     doc = await gateway(request).services.auth.call("GetQuota", common_pb2.Empty(), timeout=PROBE_TIMEOUT)
     return json.loads(doc.json)

@@ -6,26 +6,30 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from ima2_common.errors import Ima2Error
 from ima2_gateway.context import gateway
-from ima2_gateway.validation import json_body
+from ima2_gateway.models.status import GrokPlannerConfig, GrokPlannerUpdate, GrokPlannerUpdated
+from ima2_gateway.openapi import contract, json_body
+from ima2_gateway.validation import read_model
 from ima2_proto.v1 import common_pb2, image_pb2
 
 router = APIRouter()
 
 
-@router.get("/api/config/grok-planner", operation_id="getGrokPlanner")
+@router.get(
+    "/api/config/grok-planner", operation_id="getGrokPlanner", **contract(GrokPlannerConfig, errors="flat")
+)
 async def get_planner(request: Request) -> dict[str, Any]:
     reply = await gateway(request).services.image.call("GetGrokPlannerConfig", common_pb2.Empty())
     return {"model": reply.model, "options": list(reply.options)}
 
 
-@router.patch("/api/config/grok-planner", operation_id="setGrokPlanner")
+@router.patch(
+    "/api/config/grok-planner",
+    operation_id="setGrokPlanner",
+    **contract(GrokPlannerUpdated, errors="flat", statuses=(400,), body=json_body(GrokPlannerUpdate)),
+)
 async def set_planner(request: Request) -> dict[str, Any]:
-    body = await json_body(request)
-    model = body.get("model")
-    if not isinstance(model, str) or not model:
-        raise Ima2Error("INVALID_PLANNER_MODEL", "model is required.")
+    model = (await read_model(request, GrokPlannerUpdate)).model
     reply = await gateway(request).services.image.call(
         "SetGrokPlannerConfig", image_pb2.GrokPlannerConfig(model=model)
     )

@@ -12,6 +12,8 @@ from fastapi import APIRouter, Request
 from ima2_common import catalog, limits
 from ima2_common.errors import Ima2Error
 from ima2_gateway.context import Gateway, gateway
+from ima2_gateway.models.status import Capabilities, Health, Providers
+from ima2_gateway.openapi import contract
 from ima2_proto.v1 import common_pb2, image_pb2
 
 router = APIRouter()
@@ -71,7 +73,7 @@ async def provider_status(gw: Gateway, provider: str) -> dict[str, Any]:
     return result
 
 
-@router.get("/api/health", operation_id="health")
+@router.get("/api/health", operation_id="health", **contract(Health, errors="flat"))
 async def health(request: Request) -> dict[str, Any]:
     gw = gateway(request)
     services, nats, oauth = await asyncio.gather(service_states(gw), nats_state(gw), oauth_runtime(gw))
@@ -114,7 +116,7 @@ async def key_status(gw: Gateway) -> dict[str, Any] | None:
     }
 
 
-@router.get("/api/providers", operation_id="providers")
+@router.get("/api/providers", operation_id="providers", **contract(Providers, errors="flat"))
 async def providers(request: Request) -> dict[str, Any]:
     gw = gateway(request)
     keys, oauth, *states = await asyncio.gather(
@@ -140,7 +142,7 @@ async def providers(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/api/capabilities", operation_id="capabilities")
+@router.get("/api/capabilities", operation_id="capabilities", **contract(Capabilities, errors="flat"))
 async def capabilities(request: Request) -> dict[str, Any]:
     gw = gateway(request)
     states = await asyncio.gather(*(provider_status(gw, p) for p in catalog.IMAGE_PROVIDERS))

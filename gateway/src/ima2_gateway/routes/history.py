@@ -11,7 +11,18 @@ from fastapi.responses import JSONResponse
 from ima2_common import limits
 from ima2_common.errors import Ima2Error
 from ima2_gateway.context import gateway
-from ima2_gateway.routes.library_common import browser_id, decoded_header, item_json, json_object, read_body
+from ima2_gateway.models.library import (
+    BackfillResult,
+    Deleted,
+    FavoriteRequest,
+    FavoriteState,
+    HistoryPage,
+    Imported,
+    Restored,
+    RestoreRequest,
+)
+from ima2_gateway.openapi import binary_body, contract, json_body
+from ima2_gateway.routes.library_common import browser_id, decoded_header, item_json, read_body, read_json
 from ima2_proto.v1 import common_pb2, library_pb2
 
 router = APIRouter()
@@ -32,7 +43,7 @@ def _cursor(reply: library_pb2.ListHistoryResponse) -> dict[str, Any] | None:
     return {"before": reply.next_cursor.before, "beforeFilename": reply.next_cursor.before_filename}
 
 
-@router.get("/api/history", operation_id="history")
+@router.get("/api/history", operation_id="history", **contract(HistoryPage, errors="nested", statuses=(400,)))
 async def list_history(
     request: Request,
     limit: str | None = None,
@@ -80,19 +91,30 @@ async def list_history(
     return {"items": [item_json(i) for i in reply.items], "total": reply.total, "nextCursor": _cursor(reply)}
 
 
-@router.post("/api/history/favorite", operation_id="historyFavorite")
+@router.post(
+    "/api/history/favorite",
+    operation_id="historyFavorite",
+    **contract(FavoriteState, errors="nested", statuses=(400, 404), body=json_body(FavoriteRequest)),
+)
 async def toggle_favorite(request: Request) -> dict[str, Any]:
-    body = await json_object(request, 64 * 1024)
-    filename = body.get("filename")
-    if not isinstance(filename, str) or not filename:
-        raise Ima2Error("INVALID_FILENAME", "filename is required")
+    filename = (await read_json(request, FavoriteRequest, 64 * 1024)).filename
     reply = await gateway(request).services.library.call(
         "ToggleFavorite", library_pb2.ToggleFavoriteRequest(filename=filename, browser_id=browser_id(request))
     )
     return {"isFavorite": reply.is_favorite}
 
 
-@router.post("/api/history/import-local", operation_id="historyImportLocal", status_code=201)
+@router.post(
+    "/api/history/import-local",
+    operation_id="historyImportLocal",
+    **contract(
+        Imported,
+        errors="nested",
+        ok_status=201,
+        statuses=(400, 413),
+        body=binary_body("image/png", "image/jpeg", "image/webp"),
+    ),
+)
 async def import_local(request: Request) -> JSONResponse:
     data = await read_body(request, gateway(request).settings.body_limit_bytes, "PAYLOAD_TOO_LARGE")
     reply = await gateway(request).services.library.call(
@@ -107,7 +129,11 @@ async def import_local(request: Request) -> JSONResponse:
     return JSONResponse({"item": {**item_json(reply), "image": reply.url}}, status_code=201)
 
 
-@router.post("/api/history/backfill-thumbnails", operation_id="historyBackfillThumbnails")
+@router.post(
+    "/api/history/backfill-thumbnails",
+    operation_id="historyBackfillThumbnails",
+    **contract(BackfillResult, errors="nested"),
+)
 async def backfill_thumbnails(request: Request) -> dict[str, Any]:
     reply = await gateway(request).services.library.call(
         "BackfillThumbnails", common_pb2.Empty(), timeout=None
@@ -137,23 +163,32 @@ async def _delete(request: Request, filename: str, permanent: bool) -> dict[str,
     return body
 
 
-@router.delete("/api/history/{filename}/permanent", operation_id="historyDeletePermanent")
+@router.delete(
+    "/api/history/{filename}/permanent",
+    operation_id="historyDeletePermanent",
+    **contract(Deleted, errors="nested", statuses=(400, 404)),
+)
 async def delete_permanent(filename: str, request: Request) -> dict[str, Any]:
     return await _delete(request, filename, permanent=True)
 
 
-@router.post("/api/history/{filename}/restore", operation_id="historyRestore")
+@router.post(
+    "/api/history/{filename}/restore",
+    operation_id="historyRestore",
+    **contract(Restored, errors="nested", statuses=(400, 404, 409), body=json_body(RestoreRequest)),
+)
 async def restore(filename: str, request: Request) -> dict[str, Any]:
-    body = await json_object(request, 64 * 1024)
-    trash_id = body.get("trashId")
-    if not isinstance(trash_id, str) or not trash_id:
-        raise Ima2Error("TRASH_ID_REQUIRED")
+    trash_id = (await read_json(request, RestoreRequest, 64 * 1024)).trashId
     reply = await gateway(request).services.library.call(
         "RestoreHistory", library_pb2.RestoreHistoryRequest(trash_id=trash_id, filename=filename)
     )
     return {"ok": True, "item": item_json(reply)}
 
 
-@router.delete("/api/history/{filename:path}", operation_id="historyDelete")
+@router.delete(
+    "/api/history/{filename:path}",
+    operation_id="historyDelete",
+    **contract(Deleted, errors="nested", statuses=(400, 404)),
+)
 async def delete(filename: str, request: Request) -> dict[str, Any]:
     return await _delete(request, filename, permanent=False)

@@ -12,11 +12,22 @@ from fastapi import APIRouter, Request
 
 from ima2_common.settings import Settings
 from ima2_gateway.context import gateway
-from ima2_gateway.validation import json_body
+from ima2_gateway.models.keys import (
+    GeminiAuthMode,
+    KeyRemoved,
+    KeySaved,
+    KeyStatus,
+    SetGeminiAuthMode,
+    SetKey,
+    SetVertexServiceAccount,
+)
+from ima2_gateway.openapi import contract, json_body
+from ima2_gateway.validation import read_model
 from ima2_proto.v1 import auth_pb2, common_pb2
 
 router = APIRouter()
 OPENAI_DEFAULT_BASE_URL = str(Settings.model_fields["openai_base_url"].default)
+KEY_ERRORS = (400, 404, 502)
 
 
 def _key(status: auth_pb2.ProviderKeyStatus) -> dict[str, Any]:
@@ -50,27 +61,33 @@ def _change(change: auth_pb2.KeyChange, removed: bool = False) -> dict[str, Any]
     return {"ok": True, "provider": change.provider, "source": change.source, "valid": change.valid}
 
 
-@router.get("/api/keys/status", operation_id="keyStatus")
+@router.get("/api/keys/status", operation_id="keyStatus", **contract(KeyStatus, errors="keys"))
 async def key_status(request: Request) -> dict[str, Any]:
     gw = gateway(request)
     status = await gw.services.auth.call("GetKeyStatus", common_pb2.Empty(), timeout=10)
     return status_body(status, gw.settings)
 
 
-@router.put("/api/keys/gemini-auth-mode", operation_id="setGeminiAuthMode")
+@router.put(
+    "/api/keys/gemini-auth-mode",
+    operation_id="setGeminiAuthMode",
+    **contract(GeminiAuthMode, errors="keys", statuses=(400,), body=json_body(SetGeminiAuthMode)),
+)
 async def set_gemini_auth_mode(request: Request) -> dict[str, Any]:
-    body = await json_body(request)
-    mode = body.get("mode")
+    mode = (await read_model(request, SetGeminiAuthMode)).mode
     status = await gateway(request).services.auth.call(
         "SetGeminiAuthMode", auth_pb2.SetGeminiAuthModeRequest(mode=mode if isinstance(mode, str) else "")
     )
     return {"ok": True, "geminiAuthMode": status.gemini_auth_mode}
 
 
-@router.put("/api/keys/vertex", operation_id="setVertexServiceAccount")
+@router.put(
+    "/api/keys/vertex",
+    operation_id="setVertexServiceAccount",
+    **contract(KeySaved, errors="keys", statuses=(400,), body=json_body(SetVertexServiceAccount)),
+)
 async def set_vertex(request: Request) -> dict[str, Any]:
-    body = await json_body(request)
-    raw = body.get("serviceAccountJson")
+    raw = (await read_model(request, SetVertexServiceAccount)).serviceAccountJson
     if isinstance(raw, dict):
         raw = json.dumps(raw)
     change = await gateway(request).services.auth.call(
@@ -81,7 +98,11 @@ async def set_vertex(request: Request) -> dict[str, Any]:
     return _change(change)
 
 
-@router.delete("/api/keys/vertex", operation_id="deleteVertexServiceAccount")
+@router.delete(
+    "/api/keys/vertex",
+    operation_id="deleteVertexServiceAccount",
+    **contract(KeyRemoved, errors="keys", statuses=(400,)),
+)
 async def delete_vertex(request: Request) -> dict[str, Any]:
     change = await gateway(request).services.auth.call(
         "DeleteKey", auth_pb2.DeleteKeyRequest(provider="vertex")
@@ -89,10 +110,13 @@ async def delete_vertex(request: Request) -> dict[str, Any]:
     return _change(change, removed=True)
 
 
-@router.put("/api/keys/{provider}", operation_id="setKey")
+@router.put(
+    "/api/keys/{provider}",
+    operation_id="setKey",
+    **contract(KeySaved, errors="keys", statuses=KEY_ERRORS, body=json_body(SetKey)),
+)
 async def set_key(provider: str, request: Request) -> dict[str, Any]:
-    body = await json_body(request)
-    api_key = body.get("apiKey")
+    api_key = (await read_model(request, SetKey)).apiKey
     change = await gateway(request).services.auth.call(
         "SetKey",
         auth_pb2.SetKeyRequest(provider=provider, api_key=api_key if isinstance(api_key, str) else ""),
@@ -101,7 +125,9 @@ async def set_key(provider: str, request: Request) -> dict[str, Any]:
     return _change(change)
 
 
-@router.delete("/api/keys/{provider}", operation_id="deleteKey")
+@router.delete(
+    "/api/keys/{provider}", operation_id="deleteKey", **contract(KeyRemoved, errors="keys", statuses=(400,))
+)
 async def delete_key(provider: str, request: Request) -> dict[str, Any]:
     change = await gateway(request).services.auth.call(
         "DeleteKey", auth_pb2.DeleteKeyRequest(provider=provider)

@@ -1,10 +1,9 @@
-"""Helpers shared by the library's route modules: capped body reads, JSON objects, the browser id,
+"""Helpers shared by the library's route modules: capped body reads, typed JSON bodies, the browser id,
 and the JSON shape of a library item."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 from fastapi import Request
@@ -12,9 +11,11 @@ from fastapi import Request
 from ima2_common import limits
 from ima2_common.errors import Ima2Error
 from ima2_common.structs import struct_to_dict
+from ima2_gateway.models.base import ApiModel, parse_body
 from ima2_proto.v1 import library_pb2
 
 BROWSER_ID_HEADER = "x-ima2-browser-id"
+M = TypeVar("M", bound=ApiModel)
 
 
 async def read_body(request: Request, cap: int, code: str) -> bytes:
@@ -32,25 +33,12 @@ async def read_body(request: Request, cap: int, code: str) -> bytes:
     return b"".join(chunks)
 
 
-def parse_object(raw: bytes, *, empty_ok: bool = True) -> dict[str, Any]:
-    if not raw.strip():
-        if empty_ok:
-            return {}
-        raise Ima2Error("INVALID_BODY", "A JSON object body is required.")
-    try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise Ima2Error("INVALID_BODY") from None
-    if not isinstance(body, dict):
-        raise Ima2Error("INVALID_BODY", "The request body must be a JSON object.")
-    return body
-
-
-async def json_object(
-    request: Request, cap: int | None = None, code: str = "PAYLOAD_TOO_LARGE"
-) -> dict[str, Any]:
+async def read_json(
+    request: Request, model: type[M], cap: int | None = None, code: str = "PAYLOAD_TOO_LARGE"
+) -> M:
+    """The JSON body as `model`, refused with `code` past `cap` bytes (an empty body is `{}`)."""
     raw = await read_body(request, cap, code) if cap is not None else await request.body()
-    return parse_object(raw)
+    return parse_body(model, raw)
 
 
 def browser_id(request: Request, required: bool = True) -> str:

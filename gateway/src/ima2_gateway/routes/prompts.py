@@ -12,9 +12,24 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from ima2_common import limits
-from ima2_common.errors import Ima2Error
 from ima2_gateway.context import gateway
-from ima2_gateway.routes.library_common import json_object
+from ima2_gateway.models.library import Ok
+from ima2_gateway.models.prompts import (
+    FolderCreate,
+    FolderList,
+    FolderOne,
+    FolderUpdate,
+    PromptCreate,
+    PromptExport,
+    PromptFavorite,
+    PromptImport,
+    PromptImported,
+    PromptList,
+    PromptOne,
+    PromptUpdate,
+)
+from ima2_gateway.openapi import contract, json_body
+from ima2_gateway.routes.library_common import read_json
 from ima2_proto.v1 import common_pb2, library_pb2
 
 router = APIRouter()
@@ -46,25 +61,7 @@ def folder_json(f: library_pb2.PromptFolder) -> dict[str, Any]:
     }
 
 
-def _optional_str(body: dict[str, Any], key: str) -> str | None:
-    value = body.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise Ima2Error("INVALID_PROMPT", f"{key} must be a string")
-    return value
-
-
-def _tags(body: dict[str, Any]) -> list[str] | None:
-    tags = body.get("tags")
-    if tags is None:
-        return None
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise Ima2Error("INVALID_PROMPT", "tags must be an array of strings")
-    return tags
-
-
-@router.get("/api/prompts", operation_id="listPrompts")
+@router.get("/api/prompts", operation_id="listPrompts", **contract(PromptList, errors="nested"))
 async def list_prompts(
     request: Request, search: str = "", folderId: str = "", favoritesOnly: str = ""
 ) -> dict[str, Any]:
@@ -80,33 +77,37 @@ async def list_prompts(
     }
 
 
-@router.post("/api/prompts", operation_id="createPrompt", status_code=201)
+@router.post(
+    "/api/prompts",
+    operation_id="createPrompt",
+    **contract(PromptOne, errors="nested", ok_status=201, statuses=(400, 404), body=json_body(PromptCreate)),
+)
 async def create_prompt(request: Request) -> JSONResponse:
-    body = await json_object(request, SMALL_BODY)
-    text = body.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise Ima2Error("INVALID_PROMPT", "text is required")
-    tags = _tags(body)
+    body = await read_json(request, PromptCreate, SMALL_BODY)
     prompt = library_pb2.Prompt(
-        text=text,
-        title=_optional_str(body, "name") or "",
-        folder_id=_optional_str(body, "folderId") or "",
-        mode=_optional_str(body, "mode") or "",
-        tags=tags or [],
+        text=body.text,
+        title=body.name or "",
+        folder_id=body.folderId or "",
+        mode=body.mode or "",
+        tags=body.tags or [],
     )
     reply = await gateway(request).services.library.call("CreatePrompt", prompt)
     return JSONResponse({"prompt": prompt_json(reply)}, status_code=201)
 
 
-@router.get("/api/prompts/export", operation_id="exportPrompts")
+@router.get("/api/prompts/export", operation_id="exportPrompts", **contract(PromptExport, errors="nested"))
 async def export_prompts(request: Request) -> dict[str, Any]:
     reply = await gateway(request).services.library.call("ExportPrompts", common_pb2.Empty())
     return json.loads(reply.json)
 
 
-@router.post("/api/prompts/import", operation_id="importPrompts")
+@router.post(
+    "/api/prompts/import",
+    operation_id="importPrompts",
+    **contract(PromptImported, errors="nested", statuses=(400,), body=json_body(PromptImport)),
+)
 async def import_prompts(request: Request) -> dict[str, Any]:
-    body = await json_object(request)
+    body = (await read_json(request, PromptImport)).model_dump(exclude_unset=True)
     reply = await gateway(request).services.library.call(
         "ImportPrompts", library_pb2.ImportPromptsRequest(json=json.dumps(body)), timeout=120
     )
@@ -117,29 +118,35 @@ async def import_prompts(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/api/prompts/folders", operation_id="listPromptFolders")
+@router.get("/api/prompts/folders", operation_id="listPromptFolders", **contract(FolderList, errors="nested"))
 async def list_folders(request: Request) -> dict[str, Any]:
     reply = await gateway(request).services.library.call("ListPromptFolders", common_pb2.Empty())
     return {"folders": [folder_json(f) for f in reply.folders]}
 
 
-@router.post("/api/prompts/folders", operation_id="createPromptFolder", status_code=201)
+@router.post(
+    "/api/prompts/folders",
+    operation_id="createPromptFolder",
+    **contract(FolderOne, errors="nested", ok_status=201, statuses=(400, 404), body=json_body(FolderCreate)),
+)
 async def create_folder(request: Request) -> JSONResponse:
-    body = await json_object(request, 64 * 1024)
-    name = body.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise Ima2Error("INVALID_FOLDER", "name is required")
+    body = await read_json(request, FolderCreate, 64 * 1024)
+    name, parent_id = body.name, body.parentId
     reply = await gateway(request).services.library.call(
         "CreatePromptFolder",
-        library_pb2.PromptFolder(name=name, parent_id=_optional_str(body, "parentId") or ""),
+        library_pb2.PromptFolder(name=name, parent_id=parent_id or ""),
     )
     return JSONResponse({"folder": folder_json(reply)}, status_code=201)
 
 
-@router.patch("/api/prompts/folders/{folder_id}", operation_id="updatePromptFolder")
+@router.patch(
+    "/api/prompts/folders/{folder_id}",
+    operation_id="updatePromptFolder",
+    **contract(FolderOne, errors="nested", statuses=(400, 404), body=json_body(FolderUpdate)),
+)
 async def update_folder(folder_id: str, request: Request) -> dict[str, Any]:
-    body = await json_object(request, 64 * 1024)
-    name, parent = body.get("name"), body.get("parentId")
+    body = await read_json(request, FolderUpdate, 64 * 1024)
+    name, parent = body.name, body.parentId
     folder = library_pb2.PromptFolder(
         id=folder_id,
         name=name if isinstance(name, str) else "",
@@ -149,7 +156,11 @@ async def update_folder(folder_id: str, request: Request) -> dict[str, Any]:
     return {"folder": folder_json(reply)}
 
 
-@router.delete("/api/prompts/folders/{folder_id}", operation_id="deletePromptFolder")
+@router.delete(
+    "/api/prompts/folders/{folder_id}",
+    operation_id="deletePromptFolder",
+    **contract(Ok, errors="nested", statuses=(404,)),
+)
 async def delete_folder(folder_id: str, request: Request, strategy: str = "") -> dict[str, Any]:
     await gateway(request).services.library.call(
         "DeletePromptFolder",
@@ -160,21 +171,33 @@ async def delete_folder(folder_id: str, request: Request, strategy: str = "") ->
     return {"ok": True}
 
 
-@router.get("/api/prompts/{prompt_id}", operation_id="getPrompt")
+@router.get(
+    "/api/prompts/{prompt_id}",
+    operation_id="getPrompt",
+    **contract(PromptOne, errors="nested", statuses=(404,)),
+)
 async def get_prompt(prompt_id: str, request: Request) -> dict[str, Any]:
     reply = await gateway(request).services.library.call("GetPrompt", library_pb2.PromptKey(id=prompt_id))
     return {"prompt": prompt_json(reply)}
 
 
-@router.patch("/api/prompts/{prompt_id}", operation_id="updatePrompt")
+@router.patch(
+    "/api/prompts/{prompt_id}",
+    operation_id="updatePrompt",
+    **contract(PromptOne, errors="nested", statuses=(400, 404), body=json_body(PromptUpdate)),
+)
 async def update_prompt(prompt_id: str, request: Request) -> dict[str, Any]:
-    body = await json_object(request, SMALL_BODY)
+    body = await read_json(request, PromptUpdate, SMALL_BODY)
     update = library_pb2.UpdatePromptRequest(id=prompt_id)
-    for key, field in (("name", "title"), ("text", "text"), ("folderId", "folder_id"), ("mode", "mode")):
-        value = _optional_str(body, key)
+    for value, field in (
+        (body.name, "title"),
+        (body.text, "text"),
+        (body.folderId, "folder_id"),
+        (body.mode, "mode"),
+    ):
         if value is not None:
             setattr(update, field, value)
-    tags = _tags(body)
+    tags = body.tags
     if tags is not None:
         update.tags.extend(tags)
         update.set_tags = True
@@ -182,13 +205,19 @@ async def update_prompt(prompt_id: str, request: Request) -> dict[str, Any]:
     return {"prompt": prompt_json(reply)}
 
 
-@router.delete("/api/prompts/{prompt_id}", operation_id="deletePrompt")
+@router.delete(
+    "/api/prompts/{prompt_id}", operation_id="deletePrompt", **contract(Ok, errors="nested", statuses=(404,))
+)
 async def delete_prompt(prompt_id: str, request: Request) -> dict[str, Any]:
     await gateway(request).services.library.call("DeletePrompt", library_pb2.PromptKey(id=prompt_id))
     return {"ok": True}
 
 
-@router.post("/api/prompts/{prompt_id}/favorite", operation_id="togglePromptFavorite")
+@router.post(
+    "/api/prompts/{prompt_id}/favorite",
+    operation_id="togglePromptFavorite",
+    **contract(PromptFavorite, errors="nested", statuses=(404,)),
+)
 async def toggle_favorite(prompt_id: str, request: Request) -> dict[str, Any]:
     reply = await gateway(request).services.library.call(
         "TogglePromptFavorite", library_pb2.PromptKey(id=prompt_id)

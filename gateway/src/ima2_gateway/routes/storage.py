@@ -9,12 +9,14 @@ from fastapi import APIRouter, Request
 
 from ima2_common.errors import Ima2Error
 from ima2_gateway.context import gateway
+from ima2_gateway.models.library import Ok, StorageStatus
+from ima2_gateway.openapi import contract
 from ima2_proto.v1 import common_pb2
 
 router = APIRouter()
 
 
-@router.get("/api/storage/status", operation_id="storageStatus")
+@router.get("/api/storage/status", operation_id="storageStatus", **contract(StorageStatus, errors="nested"))
 async def storage_status(request: Request) -> dict[str, Any]:
     try:
         status = await gateway(request).services.library.call(
@@ -43,7 +45,11 @@ async def storage_status(request: Request) -> dict[str, Any]:
     }
 
 
-@router.post("/api/storage/open-generated-dir", operation_id="openGeneratedDir")
+@router.post(
+    "/api/storage/open-generated-dir",
+    operation_id="openGeneratedDir",
+    **contract(Ok, errors="nested", statuses=(500,)),
+)
 async def open_generated_dir(request: Request) -> dict[str, Any]:
     try:
         await gateway(request).services.library.call("OpenGeneratedDir", common_pb2.Empty(), timeout=30)
