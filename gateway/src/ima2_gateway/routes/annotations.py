@@ -15,7 +15,7 @@ from ima2_gateway.openapi import contract, json_body
 from ima2_gateway.routes.library_common import browser_id, read_json
 from ima2_proto.v1 import library_pb2
 
-router = APIRouter()
+router = APIRouter(tags=["library"])
 # The cap is on the normalized JSON (characters); UTF-8 bodies may be up to 4 bytes a character.
 BODY_CAP = limits.ANNOTATION_MAX_CHARS * 4 + 1024
 

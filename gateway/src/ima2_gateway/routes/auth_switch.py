@@ -14,7 +14,7 @@ from ima2_gateway.openapi import contract, json_body
 from ima2_gateway.validation import read_model
 from ima2_proto.v1 import auth_pb2
 
-router = APIRouter()
+router = APIRouter(tags=["accounts"])
 # An unknown or expired session answers 404 {status: "expired"}.
 SWITCH_STATUS = contract(
     SwitchStatus, errors="flat", extra={404: {"model": SwitchStatus, "description": "Unknown or expired."}}

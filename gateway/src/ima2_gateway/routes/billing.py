@@ -12,7 +12,7 @@ from ima2_gateway.models.status import Billing, Quota
 from ima2_gateway.openapi import contract
 from ima2_proto.v1 import common_pb2
 
-router = APIRouter()
+router = APIRouter(tags=["status"])
 PROBE_TIMEOUT = 30.0
 
 

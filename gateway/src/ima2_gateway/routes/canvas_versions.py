@@ -13,7 +13,7 @@ from ima2_gateway.openapi import binary_body, contract
 from ima2_gateway.routes.library_common import decoded_header, item_json, read_body
 from ima2_proto.v1 import library_pb2
 
-router = APIRouter()
+router = APIRouter(tags=["library"])
 IMAGE_BODY = binary_body("image/png")
 
 

@@ -11,7 +11,7 @@ from ima2_gateway.models.images import EditRequest, GenerateResult
 from ima2_gateway.openapi import GENERATION_STATUSES, contract, json_body
 from ima2_gateway.validation import edit_request, read_model
 
-router = APIRouter()
+router = APIRouter(tags=["images"])
 
 
 @router.post(

@@ -12,7 +12,7 @@ from ima2_gateway.context import gateway
 from ima2_gateway.openapi import contract
 from ima2_gateway.sse import SSE_HEADERS, SSE_MEDIA_TYPE
 
-router = APIRouter()
+router = APIRouter(tags=["jobs"])
 
 
 def parse_cursor(header: str | None, query: str | None) -> int | None:

@@ -12,7 +12,7 @@ from ima2_gateway.openapi import contract, json_body
 from ima2_gateway.validation import read_model
 from ima2_proto.v1 import common_pb2, image_pb2
 
-router = APIRouter()
+router = APIRouter(tags=["status"])
 
 
 @router.get(

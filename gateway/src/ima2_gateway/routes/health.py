@@ -16,7 +16,7 @@ from ima2_gateway.models.status import Capabilities, Health, Providers
 from ima2_gateway.openapi import contract
 from ima2_proto.v1 import common_pb2, image_pb2
 
-router = APIRouter()
+router = APIRouter(tags=["status"])
 HEALTH_TIMEOUT = 1.0
 IMPLEMENTED_SURFACES = {"generate", "edit", "node", "multimode"}
 

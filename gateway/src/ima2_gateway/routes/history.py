@@ -25,7 +25,7 @@ from ima2_gateway.openapi import binary_body, contract, json_body
 from ima2_gateway.routes.library_common import browser_id, decoded_header, item_json, read_body, read_json
 from ima2_proto.v1 import common_pb2, library_pb2
 
-router = APIRouter()
+router = APIRouter(tags=["library"])
 
 
 def _int_param(value: str | None, name: str) -> int | None:

@@ -14,7 +14,7 @@ from ima2_gateway.context import gateway
 from ima2_gateway.models.jobs import CancelResult, InflightList
 from ima2_gateway.openapi import contract
 
-router = APIRouter()
+router = APIRouter(tags=["jobs"])
 CANCEL_REPLY_TIMEOUT = 2.0
 
 

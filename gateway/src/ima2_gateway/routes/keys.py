@@ -25,7 +25,7 @@ from ima2_gateway.openapi import contract, json_body
 from ima2_gateway.validation import read_model
 from ima2_proto.v1 import auth_pb2, common_pb2
 
-router = APIRouter()
+router = APIRouter(tags=["keys"])
 OPENAI_DEFAULT_BASE_URL = str(Settings.model_fields["openai_base_url"].default)
 KEY_ERRORS = (400, 404, 502)
 

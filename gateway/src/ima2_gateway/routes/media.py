@@ -14,7 +14,7 @@ from ima2_gateway.context import gateway
 from ima2_gateway.media_files import resolve_media
 from ima2_gateway.openapi import contract
 
-router = APIRouter()
+router = APIRouter(tags=["library"])
 CACHE_CONTROL = "public, max-age=31536000, immutable"
 BINARY = {"schema": {"type": "string", "format": "binary"}}
 

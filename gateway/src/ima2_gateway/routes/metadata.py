@@ -21,7 +21,7 @@ from ima2_gateway.openapi import contract, json_body
 from ima2_gateway.routes.library_common import read_json
 from ima2_proto.v1 import library_pb2
 
-router = APIRouter()
+router = APIRouter(tags=["library"])
 DATA_URL_RE = re.compile(r"^data:([^;,]+);base64,(.+)$", re.S)
 FORMATS = ("image/png", "image/jpeg", "image/jpg", "image/webp")
 BODY_CAP = limits.METADATA_READ_MAX_B64_BYTES + 4096

@@ -20,7 +20,7 @@ from ima2_gateway.models.images import MultimodeRequest
 from ima2_gateway.openapi import GENERATION_STATUSES, contract, json_body
 from ima2_gateway.validation import REQUEST_ID_RE, multimode_request
 
-router = APIRouter()
+router = APIRouter(tags=["images"])
 
 
 @router.post(

@@ -21,7 +21,7 @@ from ima2_gateway.models.images import NodeGenerateRequest, NodeResult
 from ima2_gateway.openapi import GENERATION_STATUSES, contract, json_body
 from ima2_gateway.validation import node_request
 
-router = APIRouter()
+router = APIRouter(tags=["images"])
 
 
 def wants_sse(request: Request) -> bool:

@@ -12,7 +12,7 @@ from ima2_gateway.models.library import NodeInfo
 from ima2_gateway.openapi import contract
 from ima2_proto.v1 import library_pb2
 
-router = APIRouter()
+router = APIRouter(tags=["library"])
 
 
 @router.get(

@@ -32,7 +32,7 @@ from ima2_gateway.openapi import contract, json_body
 from ima2_gateway.routes.library_common import read_json
 from ima2_proto.v1 import common_pb2, library_pb2
 
-router = APIRouter()
+router = APIRouter(tags=["prompts"])
 SMALL_BODY = limits.PROMPT_TEXT_MAX_CHARS * 4 + 64 * 1024
 
 

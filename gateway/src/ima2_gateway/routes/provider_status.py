@@ -12,7 +12,7 @@ from ima2_gateway.openapi import contract
 from ima2_gateway.routes.health import backend_runtime
 from ima2_proto.v1 import image_pb2
 
-router = APIRouter()
+router = APIRouter(tags=["status"])
 STATUS_TIMEOUT = 6.0
 
 

@@ -37,7 +37,7 @@ from ima2_gateway.openapi import contract, json_body
 from ima2_gateway.routes.library_common import read_json
 from ima2_proto.v1 import common_pb2, image_pb2, library_pb2
 
-router = APIRouter()
+router = APIRouter(tags=["sessions"])
 log = logging.getLogger("ima2.gateway.sessions")
 
 VERSION_RE = re.compile(r'^\s*(?:W/)?"?(\d{1,15})"?\s*$')

@@ -13,7 +13,7 @@ from ima2_gateway.models.library import Ok, StorageStatus
 from ima2_gateway.openapi import contract
 from ima2_proto.v1 import common_pb2
 
-router = APIRouter()
+router = APIRouter(tags=["storage"])
 
 
 @router.get("/api/storage/status", operation_id="storageStatus", **contract(StorageStatus, errors="nested"))
