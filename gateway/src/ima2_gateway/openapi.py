@@ -1,7 +1,7 @@
 """Route contracts for the OpenAPI document: request bodies, answers and error envelopes.
 
 Routes read their bodies themselves (see `models.base`), so request schemas are declared through
-`openapi_extra` and their models are added to the components here. Answers are documented with
+`openapi_extra` and their models (and the SSE frame's) are added to the components here. Answers are documented with
 `responses=` rather than `response_model`, so a generation answer (megabytes of base64) is not
 validated and serialised a second time on its way out; schemathesis checks that the answers
 match these schemas (tests/test_openapi_fuzz.py).
@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from ima2_gateway.models.errors import FlatError, KeysError, NestedError, NodeError
 from ima2_gateway.models.images import Accepted
+from ima2_gateway.models.jobs import SseEvent
 
 ERROR_MODELS: dict[str, type[BaseModel]] = {
     "flat": FlatError,
@@ -38,15 +39,22 @@ STATUS_TEXT = {
     504: "The upstream or the job timed out.",
 }
 GENERATION_STATUSES = (400, 401, 409, 422, 429, 499, 502, 503, 504)
-SSE_CONTENT = {"text/event-stream": {"schema": {"type": "string", "description": "Server-Sent Events."}}}
-_REQUEST_MODELS: dict[str, type[BaseModel]] = {}
+_COMPONENT_MODELS: dict[str, type[BaseModel]] = {}
+
+
+def component(model: type[BaseModel]) -> dict[str, str]:
+    """A `$ref` to `model`, which joins the document's components."""
+    _COMPONENT_MODELS[model.__name__] = model
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+SSE_CONTENT = {"text/event-stream": {"schema": component(SseEvent)}}
 
 
 def json_body(model: type[BaseModel], *, required: bool = True) -> dict[str, Any]:
     """`openapi_extra` declaring a JSON request body of `model`."""
-    _REQUEST_MODELS[model.__name__] = model
-    schema = {"$ref": f"#/components/schemas/{model.__name__}"}
-    return {"requestBody": {"required": required, "content": {"application/json": {"schema": schema}}}}
+    content = {"application/json": {"schema": component(model)}}
+    return {"requestBody": {"required": required, "content": content}}
 
 
 def binary_body(*media_types: str) -> dict[str, Any]:
@@ -86,9 +94,9 @@ def contract(
     return kwargs
 
 
-def _request_schemas() -> dict[str, Any]:
+def _component_schemas() -> dict[str, Any]:
     schemas: dict[str, Any] = {}
-    for name, model in sorted(_REQUEST_MODELS.items()):
+    for name, model in sorted(_COMPONENT_MODELS.items()):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
         schemas[name] = schema
@@ -107,7 +115,7 @@ def install(app: FastAPI) -> None:
                 routes=app.routes,
             )
             components = doc.setdefault("components", {}).setdefault("schemas", {})
-            for name, schema in _request_schemas().items():
+            for name, schema in _component_schemas().items():
                 components.setdefault(name, schema)
             doc["components"]["schemas"] = dict(sorted(components.items()))
             app.openapi_schema = doc

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
@@ -30,3 +30,16 @@ class CancelResult(ApiModel):
     requestId: str
     active: bool | None = None
     aborted: bool
+
+
+class SseEvent(ApiModel):
+    """One Server-Sent Events frame. `data` is the event's JSON payload (every payload carries
+    `jobId` and `requestId`; `error` frames `{error, code, status, requestId}`). `: ping` comments
+    keep the connection alive."""
+
+    event: Literal[
+        "phase", "partial", "image", "done", "error", "submitted", "progress", "planning", "replay-gap"
+    ] = Field(description="The event name (absent: a plain message).")
+    data: str = Field(description="JSON text.")
+    id: str | None = Field(default=None, description="The stream sequence (/api/events replay cursor).")
+    retry: int | None = None
