@@ -45,6 +45,7 @@ from ima2_gateway.routes import (
     sessions,
     storage,
 )
+from ima2_gateway.routes.docs import mount_docs
 from ima2_gateway.routes.web import mount_web
 from ima2_proto.v1 import auth_pb2_grpc, image_pb2_grpc, library_pb2_grpc, video_pb2_grpc
 
@@ -86,7 +87,7 @@ def create_app(settings: Settings) -> FastAPI:
         title="ima2",
         version=settings.version,
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # served by routes.docs, from vendored assets
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
@@ -137,6 +138,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     for module in routers:
         app.include_router(module.router)
+    mount_docs(app, "/api/openapi.json")
     mount_web(app, settings.web_dir)
     openapi.install(app)
     return app
