@@ -72,7 +72,7 @@ def contract(
     body: dict[str, Any] | None = None,
     sse: bool = False,
     accepted: bool = False,
-    extra: dict[int, dict[str, Any]] | None = None,
+    extra: dict[int | str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Keyword arguments for a route decorator: its answer, its error envelope for `statuses` and
     for any other status (`default`: a service down is 503, an unexpected failure 500)."""

@@ -45,8 +45,9 @@ async def multimode(request: Request) -> Response:
         if raw.get("async") is True:
             return error_response(err, request)
         requested = raw.get("requestId")
-        valid = isinstance(requested, str) and REQUEST_ID_RE.match(requested)
-        request_id = requested if valid else request.state.request_id
+        request_id: str = request.state.request_id
+        if isinstance(requested, str) and REQUEST_ID_RE.match(requested):
+            request_id = requested
         return sse_error_response(err, request_id)
     stream = gateway(request).services.image.stream("Multimode", job)
     if job.options.async_mode:
