@@ -31,6 +31,7 @@ STATUS_TEXT = {
     404: "Not found.",
     409: "Conflict (a request id in use, a stale graph version).",
     413: "The body is too large.",
+    428: "If-Match with the current graph version is required.",
     422: "The upstream refused the content.",
     429: "Too many jobs (`Retry-After`) or the upstream's rate limit.",
     499: "The job was canceled.",

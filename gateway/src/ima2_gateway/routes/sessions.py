@@ -167,7 +167,7 @@ def _expected_version(raw: str | None) -> int:
     **contract(
         GraphSaved,
         errors="nested",
-        statuses=(400, 404, 409, 413),
+        statuses=(400, 404, 409, 413, 428),
         body=json_body(GraphSave),
         extra={409: {"model": GraphConflict, "description": "Stale graph version (currentVersion)."}},
     ),
