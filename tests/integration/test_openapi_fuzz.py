@@ -7,6 +7,7 @@ module's own, so deleting history items, keys or sessions cannot disturb the oth
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +19,8 @@ from schemathesis.checks import not_a_server_error, response_schema_conformance
 from tests.stackctl import RunningStack, start_stack
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES_PER_OPERATION = 6  # ~70 operations: about a minute on two cores
+# ~65 operations x 6 examples: one to two minutes on two cores. IMA2_FUZZ_EXAMPLES=50 digs deeper locally.
+EXAMPLES_PER_OPERATION = int(os.environ.get("IMA2_FUZZ_EXAMPLES", "6"))
 
 schema = schemathesis.openapi.from_path(ROOT / "docs" / "openapi.json").exclude(
     # An endless SSE stream: a client reading it to the end would never finish.

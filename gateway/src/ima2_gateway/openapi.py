@@ -58,6 +58,26 @@ def json_body(model: type[BaseModel], *, required: bool = True) -> dict[str, Any
     return {"requestBody": {"required": required, "content": content}}
 
 
+def header(name: str, description: str, *, required: bool = False, **schema: Any) -> dict[str, Any]:
+    """A request header parameter (they are read from the request, not declared as arguments)."""
+    return {
+        "name": name,
+        "in": "header",
+        "required": required,
+        "description": description,
+        "schema": {"type": "string", **schema},
+    }
+
+
+BROWSER_ID = header(
+    "X-Ima2-Browser-Id",
+    "Whose annotations and favourites these are (the CLI sends cli-<id>).",
+    required=True,
+    minLength=1,
+    maxLength=128,
+)
+
+
 def binary_body(*media_types: str) -> dict[str, Any]:
     """`openapi_extra` declaring a raw file body (an image upload)."""
     content = {t: {"schema": {"type": "string", "format": "binary"}} for t in media_types}
@@ -71,6 +91,7 @@ def contract(
     statuses: tuple[int, ...] = (),
     ok_status: int = 200,
     body: dict[str, Any] | None = None,
+    headers: tuple[dict[str, Any], ...] = (),
     sse: bool = False,
     accepted: bool = False,
     extra: dict[int | str, dict[str, Any]] | None = None,
@@ -90,8 +111,11 @@ def contract(
     answers.update(extra or {})
     answers["default"] = {"model": error_model, "description": "Any other error, in the same envelope."}
     kwargs: dict[str, Any] = {"response_model": None, "responses": answers, "status_code": ok_status}
-    if body is not None:
-        kwargs["openapi_extra"] = body
+    extra_doc = dict(body or {})
+    if headers:
+        extra_doc["parameters"] = list(headers)
+    if extra_doc:
+        kwargs["openapi_extra"] = extra_doc
     return kwargs
 
 

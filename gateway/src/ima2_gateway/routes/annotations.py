@@ -11,7 +11,7 @@ from ima2_common.errors import Ima2Error
 from ima2_common.structs import dict_to_struct, struct_to_dict
 from ima2_gateway.context import gateway
 from ima2_gateway.models.library import Annotations, AnnotationsUpdate, Ok
-from ima2_gateway.openapi import contract, json_body
+from ima2_gateway.openapi import BROWSER_ID, contract, json_body
 from ima2_gateway.routes.library_common import browser_id, read_json
 from ima2_proto.v1 import library_pb2
 
@@ -23,7 +23,8 @@ BODY_CAP = limits.ANNOTATION_MAX_CHARS * 4 + 1024
 @router.get(
     "/api/annotations/{filename}",
     operation_id="getAnnotations",
-    **contract(Annotations, errors="nested", statuses=(400, 404)),
+    summary="This browser's annotations of a file",
+    **contract(Annotations, errors="nested", statuses=(400, 404), headers=(BROWSER_ID,)),
 )
 async def get_annotations(filename: str, request: Request) -> dict[str, Any]:
     reply = await gateway(request).services.library.call(
@@ -35,7 +36,14 @@ async def get_annotations(filename: str, request: Request) -> dict[str, Any]:
 @router.put(
     "/api/annotations/{filename}",
     operation_id="putAnnotations",
-    **contract(Ok, errors="nested", statuses=(400, 404, 413), body=json_body(AnnotationsUpdate)),
+    summary="Save this browser's annotations of a file",
+    **contract(
+        Ok,
+        errors="nested",
+        statuses=(400, 404, 413),
+        body=json_body(AnnotationsUpdate),
+        headers=(BROWSER_ID,),
+    ),
 )
 async def put_annotations(filename: str, request: Request) -> dict[str, Any]:
     owner = browser_id(request)
@@ -53,7 +61,8 @@ async def put_annotations(filename: str, request: Request) -> dict[str, Any]:
 @router.delete(
     "/api/annotations/{filename}",
     operation_id="deleteAnnotations",
-    **contract(Ok, errors="nested", statuses=(400, 404)),
+    summary="Delete this browser's annotations of a file",
+    **contract(Ok, errors="nested", statuses=(400, 404), headers=(BROWSER_ID,)),
 )
 async def delete_annotations(filename: str, request: Request) -> dict[str, Any]:
     await gateway(request).services.library.call(

@@ -63,7 +63,12 @@ async def start_switch(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/api/auth/switch/{session_id}", operation_id="getAccountSwitch", **SWITCH_STATUS)
+@router.get(
+    "/api/auth/switch/{session_id}",
+    operation_id="getAccountSwitch",
+    summary="Poll an account switch (404 {status: expired} when unknown)",
+    **SWITCH_STATUS,
+)
 async def get_switch(session_id: str, request: Request) -> dict[str, Any] | JSONResponse:
     try:
         switch = await gateway(request).services.auth.call(
@@ -76,7 +81,12 @@ async def get_switch(session_id: str, request: Request) -> dict[str, Any] | JSON
     return _status(switch)
 
 
-@router.delete("/api/auth/switch/{session_id}", operation_id="cancelAccountSwitch", **SWITCH_STATUS)
+@router.delete(
+    "/api/auth/switch/{session_id}",
+    operation_id="cancelAccountSwitch",
+    summary="Cancel an account switch",
+    **SWITCH_STATUS,
+)
 async def cancel_switch(session_id: str, request: Request) -> dict[str, Any] | JSONResponse:
     try:
         switch = await gateway(request).services.auth.call(

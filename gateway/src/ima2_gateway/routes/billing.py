@@ -16,13 +16,23 @@ router = APIRouter(tags=["status"])
 PROBE_TIMEOUT = 30.0
 
 
-@router.get("/api/billing", operation_id="billing", **contract(Billing, errors="flat"))
+@router.get(
+    "/api/billing",
+    operation_id="billing",
+    summary="OpenAI key billing probe",
+    **contract(Billing, errors="flat"),
+)
 async def billing(request: Request) -> dict[str, Any]:
     doc = await gateway(request).services.auth.call("GetBilling", common_pb2.Empty(), timeout=PROBE_TIMEOUT)
     return json.loads(doc.json)
 
 
-@router.get("/api/quota", operation_id="quota", **contract(Quota, errors="flat"))
+@router.get(
+    "/api/quota",
+    operation_id="quota",
+    summary="Codex and Grok usage windows",
+    **contract(Quota, errors="flat"),
+)
 async def quota(request: Request) -> dict[str, Any]:
     doc = await gateway(request).services.auth.call("GetQuota", common_pb2.Empty(), timeout=PROBE_TIMEOUT)
     return json.loads(doc.json)

@@ -9,12 +9,16 @@ from fastapi.responses import JSONResponse
 
 from ima2_gateway.context import gateway
 from ima2_gateway.models.library import CanvasVersion
-from ima2_gateway.openapi import binary_body, contract
+from ima2_gateway.openapi import binary_body, contract, header
 from ima2_gateway.routes.library_common import decoded_header, item_json, read_body
 from ima2_proto.v1 import library_pb2
 
 router = APIRouter(tags=["library"])
 IMAGE_BODY = binary_body("image/png")
+CANVAS_HEADERS = (
+    header("X-Ima2-Canvas-Source-Filename", "The library item the canvas was edited from, URI-encoded."),
+    header("X-Ima2-Canvas-Prompt", "The prompt to record, URI-encoded."),
+)
 
 
 async def _save(request: Request, filename: str, source: str | None) -> library_pb2.MediaItem:
@@ -42,7 +46,15 @@ def _item(reply: library_pb2.MediaItem) -> dict[str, Any]:
 @router.post(
     "/api/canvas-versions",
     operation_id="createCanvasVersion",
-    **contract(CanvasVersion, errors="nested", ok_status=201, statuses=(400, 413), body=IMAGE_BODY),
+    summary="Save an edited canvas as a new library item (raw PNG)",
+    **contract(
+        CanvasVersion,
+        errors="nested",
+        ok_status=201,
+        statuses=(400, 413),
+        body=IMAGE_BODY,
+        headers=CANVAS_HEADERS,
+    ),
 )
 async def create_canvas_version(request: Request, sourceFilename: str | None = None) -> JSONResponse:
     reply = await _save(request, "", sourceFilename)
@@ -52,7 +64,10 @@ async def create_canvas_version(request: Request, sourceFilename: str | None = N
 @router.put(
     "/api/canvas-versions/{filename}",
     operation_id="updateCanvasVersion",
-    **contract(CanvasVersion, errors="nested", statuses=(400, 404, 413), body=IMAGE_BODY),
+    summary="Overwrite a canvas version (raw PNG)",
+    **contract(
+        CanvasVersion, errors="nested", statuses=(400, 404, 413), body=IMAGE_BODY, headers=CANVAS_HEADERS
+    ),
 )
 async def update_canvas_version(
     filename: str, request: Request, sourceFilename: str | None = None

@@ -9,7 +9,7 @@ from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
 
 from ima2_gateway.context import gateway
-from ima2_gateway.openapi import contract
+from ima2_gateway.openapi import contract, header
 from ima2_gateway.sse import SSE_HEADERS, SSE_MEDIA_TYPE
 
 router = APIRouter(tags=["jobs"])
@@ -32,7 +32,13 @@ def parse_cursor(header: str | None, query: str | None) -> int | None:
     "/api/events",
     operation_id="events",
     summary="The persistent SSE channel of every job (replay from Last-Event-ID or ?lastEventId)",
-    **contract(None, errors="nested", statuses=(503,), sse=True),
+    **contract(
+        None,
+        errors="nested",
+        statuses=(503,),
+        sse=True,
+        headers=(header("Last-Event-ID", "Replay events after this id (wins over ?lastEventId)."),),
+    ),
 )
 async def events_stream(request: Request, lastEventId: str | None = None) -> StreamingResponse:
     mux = gateway(request).events

@@ -16,7 +16,10 @@ router = APIRouter(tags=["status"])
 
 
 @router.get(
-    "/api/config/grok-planner", operation_id="getGrokPlanner", **contract(GrokPlannerConfig, errors="flat")
+    "/api/config/grok-planner",
+    operation_id="getGrokPlanner",
+    summary="The Grok search/planner model and its options",
+    **contract(GrokPlannerConfig, errors="flat"),
 )
 async def get_planner(request: Request) -> dict[str, Any]:
     reply = await gateway(request).services.image.call("GetGrokPlannerConfig", common_pb2.Empty())
@@ -26,6 +29,7 @@ async def get_planner(request: Request) -> dict[str, Any]:
 @router.patch(
     "/api/config/grok-planner",
     operation_id="setGrokPlanner",
+    summary="Change the Grok planner model (every replica)",
     **contract(GrokPlannerUpdated, errors="flat", statuses=(400,), body=json_body(GrokPlannerUpdate)),
 )
 async def set_planner(request: Request) -> dict[str, Any]:

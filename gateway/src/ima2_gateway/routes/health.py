@@ -73,7 +73,12 @@ async def provider_status(gw: Gateway, provider: str) -> dict[str, Any]:
     return result
 
 
-@router.get("/api/health", operation_id="health", **contract(Health, errors="flat"))
+@router.get(
+    "/api/health",
+    operation_id="health",
+    summary="Health of every part (services, NATS), version and runtime ports",
+    **contract(Health, errors="flat"),
+)
 async def health(request: Request) -> dict[str, Any]:
     gw = gateway(request)
     services, nats, oauth = await asyncio.gather(service_states(gw), nats_state(gw), oauth_runtime(gw))
@@ -116,7 +121,12 @@ async def key_status(gw: Gateway) -> dict[str, Any] | None:
     }
 
 
-@router.get("/api/providers", operation_id="providers", **contract(Providers, errors="flat"))
+@router.get(
+    "/api/providers",
+    operation_id="providers",
+    summary="Provider availability, key sources and runtime ports",
+    **contract(Providers, errors="flat"),
+)
 async def providers(request: Request) -> dict[str, Any]:
     gw = gateway(request)
     keys, oauth, *states = await asyncio.gather(
@@ -142,7 +152,12 @@ async def providers(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/api/capabilities", operation_id="capabilities", **contract(Capabilities, errors="flat"))
+@router.get(
+    "/api/capabilities",
+    operation_id="capabilities",
+    summary="Providers, models, options and limits this build accepts",
+    **contract(Capabilities, errors="flat"),
+)
 async def capabilities(request: Request) -> dict[str, Any]:
     gw = gateway(request)
     states = await asyncio.gather(*(provider_status(gw, p) for p in catalog.IMAGE_PROVIDERS))

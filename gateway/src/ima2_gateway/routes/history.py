@@ -21,11 +21,12 @@ from ima2_gateway.models.library import (
     Restored,
     RestoreRequest,
 )
-from ima2_gateway.openapi import binary_body, contract, json_body
+from ima2_gateway.openapi import BROWSER_ID, binary_body, contract, header, json_body
 from ima2_gateway.routes.library_common import browser_id, decoded_header, item_json, read_body, read_json
 from ima2_proto.v1 import common_pb2, library_pb2
 
 router = APIRouter(tags=["library"])
+OPTIONAL_BROWSER_ID = {**BROWSER_ID, "required": False, "description": "Favourites are per browser id."}
 
 
 def _int_param(value: str | None, name: str) -> int | None:
@@ -43,7 +44,12 @@ def _cursor(reply: library_pb2.ListHistoryResponse) -> dict[str, Any] | None:
     return {"before": reply.next_cursor.before, "beforeFilename": reply.next_cursor.before_filename}
 
 
-@router.get("/api/history", operation_id="history", **contract(HistoryPage, errors="nested", statuses=(400,)))
+@router.get(
+    "/api/history",
+    operation_id="history",
+    summary="The library, newest first, in cursor pages (groupBy=session groups by session)",
+    **contract(HistoryPage, errors="nested", statuses=(400,), headers=(OPTIONAL_BROWSER_ID,)),
+)
 async def list_history(
     request: Request,
     limit: str | None = None,
@@ -94,7 +100,14 @@ async def list_history(
 @router.post(
     "/api/history/favorite",
     operation_id="historyFavorite",
-    **contract(FavoriteState, errors="nested", statuses=(400, 404), body=json_body(FavoriteRequest)),
+    summary="Toggle an item's favourite mark (per browser id)",
+    **contract(
+        FavoriteState,
+        errors="nested",
+        statuses=(400, 404),
+        body=json_body(FavoriteRequest),
+        headers=(BROWSER_ID,),
+    ),
 )
 async def toggle_favorite(request: Request) -> dict[str, Any]:
     filename = (await read_json(request, FavoriteRequest, 64 * 1024)).filename
@@ -107,12 +120,14 @@ async def toggle_favorite(request: Request) -> dict[str, Any]:
 @router.post(
     "/api/history/import-local",
     operation_id="historyImportLocal",
+    summary="Import an image file into the library (raw bytes)",
     **contract(
         Imported,
         errors="nested",
         ok_status=201,
         statuses=(400, 413),
         body=binary_body("image/png", "image/jpeg", "image/webp"),
+        headers=(header("X-Ima2-Original-Filename", "The file's name, URI-encoded."),),
     ),
 )
 async def import_local(request: Request) -> JSONResponse:
@@ -132,6 +147,7 @@ async def import_local(request: Request) -> JSONResponse:
 @router.post(
     "/api/history/backfill-thumbnails",
     operation_id="historyBackfillThumbnails",
+    summary="Create missing thumbnails",
     **contract(BackfillResult, errors="nested"),
 )
 async def backfill_thumbnails(request: Request) -> dict[str, Any]:
@@ -166,6 +182,7 @@ async def _delete(request: Request, filename: str, permanent: bool) -> dict[str,
 @router.delete(
     "/api/history/{filename}/permanent",
     operation_id="historyDeletePermanent",
+    summary="Delete an item for good",
     **contract(Deleted, errors="nested", statuses=(400, 404)),
 )
 async def delete_permanent(filename: str, request: Request) -> dict[str, Any]:
@@ -175,6 +192,7 @@ async def delete_permanent(filename: str, request: Request) -> dict[str, Any]:
 @router.post(
     "/api/history/{filename}/restore",
     operation_id="historyRestore",
+    summary="Restore a deleted item from the trash",
     **contract(Restored, errors="nested", statuses=(400, 404, 409), body=json_body(RestoreRequest)),
 )
 async def restore(filename: str, request: Request) -> dict[str, Any]:
@@ -188,6 +206,7 @@ async def restore(filename: str, request: Request) -> dict[str, Any]:
 @router.delete(
     "/api/history/{filename:path}",
     operation_id="historyDelete",
+    summary="Move an item to the library's trash (undoable)",
     **contract(Deleted, errors="nested", statuses=(400, 404)),
 )
 async def delete(filename: str, request: Request) -> dict[str, Any]:

@@ -27,7 +27,12 @@ def _matches(job: dict[str, Any], kind: str | None, session_id: str | None) -> b
     return (not kind or job.get("kind") == kind) and (not session_id or meta.get("sessionId") == session_id)
 
 
-@router.get("/api/inflight", operation_id="listInflight", **contract(InflightList, errors="nested"))
+@router.get(
+    "/api/inflight",
+    operation_id="listInflight",
+    summary="Active jobs (includeTerminal=1 adds recently ended ones)",
+    **contract(InflightList, errors="nested"),
+)
 async def list_inflight(
     request: Request,
     kind: str | None = None,
@@ -43,7 +48,10 @@ async def list_inflight(
 
 
 @router.delete(
-    "/api/inflight/{request_id}", operation_id="cancelInflight", **contract(CancelResult, errors="nested")
+    "/api/inflight/{request_id}",
+    operation_id="cancelInflight",
+    summary="Cancel an active job",
+    **contract(CancelResult, errors="nested"),
 )
 async def cancel_inflight(request_id: str, request: Request) -> dict[str, Any]:
     gw = gateway(request)

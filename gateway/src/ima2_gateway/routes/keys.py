@@ -61,7 +61,12 @@ def _change(change: auth_pb2.KeyChange, removed: bool = False) -> dict[str, Any]
     return {"ok": True, "provider": change.provider, "source": change.source, "valid": change.valid}
 
 
-@router.get("/api/keys/status", operation_id="keyStatus", **contract(KeyStatus, errors="keys"))
+@router.get(
+    "/api/keys/status",
+    operation_id="keyStatus",
+    summary="Masked status of every provider key and the Gemini auth mode",
+    **contract(KeyStatus, errors="keys"),
+)
 async def key_status(request: Request) -> dict[str, Any]:
     gw = gateway(request)
     status = await gw.services.auth.call("GetKeyStatus", common_pb2.Empty(), timeout=10)
@@ -71,6 +76,7 @@ async def key_status(request: Request) -> dict[str, Any]:
 @router.put(
     "/api/keys/gemini-auth-mode",
     operation_id="setGeminiAuthMode",
+    summary="Choose Gemini's auth mode (apikey or vertex)",
     **contract(GeminiAuthMode, errors="keys", statuses=(400,), body=json_body(SetGeminiAuthMode)),
 )
 async def set_gemini_auth_mode(request: Request) -> dict[str, Any]:
@@ -84,6 +90,7 @@ async def set_gemini_auth_mode(request: Request) -> dict[str, Any]:
 @router.put(
     "/api/keys/vertex",
     operation_id="setVertexServiceAccount",
+    summary="Save a Vertex AI service account (checked first)",
     **contract(KeySaved, errors="keys", statuses=(400,), body=json_body(SetVertexServiceAccount)),
 )
 async def set_vertex(request: Request) -> dict[str, Any]:
@@ -101,6 +108,7 @@ async def set_vertex(request: Request) -> dict[str, Any]:
 @router.delete(
     "/api/keys/vertex",
     operation_id="deleteVertexServiceAccount",
+    summary="Remove the saved Vertex AI service account",
     **contract(KeyRemoved, errors="keys", statuses=(400,)),
 )
 async def delete_vertex(request: Request) -> dict[str, Any]:
@@ -113,6 +121,7 @@ async def delete_vertex(request: Request) -> dict[str, Any]:
 @router.put(
     "/api/keys/{provider}",
     operation_id="setKey",
+    summary="Save a provider key (format and upstream checked first)",
     **contract(KeySaved, errors="keys", statuses=KEY_ERRORS, body=json_body(SetKey)),
 )
 async def set_key(provider: str, request: Request) -> dict[str, Any]:
@@ -126,7 +135,10 @@ async def set_key(provider: str, request: Request) -> dict[str, Any]:
 
 
 @router.delete(
-    "/api/keys/{provider}", operation_id="deleteKey", **contract(KeyRemoved, errors="keys", statuses=(400,))
+    "/api/keys/{provider}",
+    operation_id="deleteKey",
+    summary="Remove a saved provider key (env keys cannot be removed)",
+    **contract(KeyRemoved, errors="keys", statuses=(400,)),
 )
 async def delete_key(provider: str, request: Request) -> dict[str, Any]:
     change = await gateway(request).services.auth.call(

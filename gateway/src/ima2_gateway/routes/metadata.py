@@ -30,6 +30,7 @@ BODY_CAP = limits.METADATA_READ_MAX_B64_BYTES + 4096
 @router.post(
     "/api/metadata/read",
     operation_id="readMetadata",
+    summary="Read the generation metadata embedded in an image",
     **contract(MetadataResult, errors="keys", statuses=(400, 413), body=json_body(MetadataRequest)),
 )
 async def read_metadata(request: Request) -> dict[str, Any]:

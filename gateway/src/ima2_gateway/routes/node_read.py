@@ -16,7 +16,10 @@ router = APIRouter(tags=["library"])
 
 
 @router.get(
-    "/api/node/{node_id}", operation_id="getNode", **contract(NodeInfo, errors="nested", statuses=(404,))
+    "/api/node/{node_id}",
+    operation_id="getNode",
+    summary="A node's stored metadata and image URL",
+    **contract(NodeInfo, errors="nested", statuses=(404,)),
 )
 async def get_node(node_id: str, request: Request) -> dict[str, Any]:
     reply = await gateway(request).services.library.call(

@@ -61,7 +61,12 @@ def folder_json(f: library_pb2.PromptFolder) -> dict[str, Any]:
     }
 
 
-@router.get("/api/prompts", operation_id="listPrompts", **contract(PromptList, errors="nested"))
+@router.get(
+    "/api/prompts",
+    operation_id="listPrompts",
+    summary="Prompts and folders (search, folder, favourites filters)",
+    **contract(PromptList, errors="nested"),
+)
 async def list_prompts(
     request: Request, search: str = "", folderId: str = "", favoritesOnly: str = ""
 ) -> dict[str, Any]:
@@ -80,6 +85,7 @@ async def list_prompts(
 @router.post(
     "/api/prompts",
     operation_id="createPrompt",
+    summary="Create a prompt",
     **contract(PromptOne, errors="nested", ok_status=201, statuses=(400, 404), body=json_body(PromptCreate)),
 )
 async def create_prompt(request: Request) -> JSONResponse:
@@ -95,7 +101,12 @@ async def create_prompt(request: Request) -> JSONResponse:
     return JSONResponse({"prompt": prompt_json(reply)}, status_code=201)
 
 
-@router.get("/api/prompts/export", operation_id="exportPrompts", **contract(PromptExport, errors="nested"))
+@router.get(
+    "/api/prompts/export",
+    operation_id="exportPrompts",
+    summary="Export the prompt library",
+    **contract(PromptExport, errors="nested"),
+)
 async def export_prompts(request: Request) -> dict[str, Any]:
     reply = await gateway(request).services.library.call("ExportPrompts", common_pb2.Empty())
     return json.loads(reply.json)
@@ -104,6 +115,7 @@ async def export_prompts(request: Request) -> dict[str, Any]:
 @router.post(
     "/api/prompts/import",
     operation_id="importPrompts",
+    summary="Import an exported prompt library (duplicates skipped)",
     **contract(PromptImported, errors="nested", statuses=(400,), body=json_body(PromptImport)),
 )
 async def import_prompts(request: Request) -> dict[str, Any]:
@@ -118,7 +130,12 @@ async def import_prompts(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/api/prompts/folders", operation_id="listPromptFolders", **contract(FolderList, errors="nested"))
+@router.get(
+    "/api/prompts/folders",
+    operation_id="listPromptFolders",
+    summary="Prompt folders",
+    **contract(FolderList, errors="nested"),
+)
 async def list_folders(request: Request) -> dict[str, Any]:
     reply = await gateway(request).services.library.call("ListPromptFolders", common_pb2.Empty())
     return {"folders": [folder_json(f) for f in reply.folders]}
@@ -127,6 +144,7 @@ async def list_folders(request: Request) -> dict[str, Any]:
 @router.post(
     "/api/prompts/folders",
     operation_id="createPromptFolder",
+    summary="Create a prompt folder",
     **contract(FolderOne, errors="nested", ok_status=201, statuses=(400, 404), body=json_body(FolderCreate)),
 )
 async def create_folder(request: Request) -> JSONResponse:
@@ -142,6 +160,7 @@ async def create_folder(request: Request) -> JSONResponse:
 @router.patch(
     "/api/prompts/folders/{folder_id}",
     operation_id="updatePromptFolder",
+    summary="Rename or move a prompt folder",
     **contract(FolderOne, errors="nested", statuses=(400, 404), body=json_body(FolderUpdate)),
 )
 async def update_folder(folder_id: str, request: Request) -> dict[str, Any]:
@@ -159,6 +178,7 @@ async def update_folder(folder_id: str, request: Request) -> dict[str, Any]:
 @router.delete(
     "/api/prompts/folders/{folder_id}",
     operation_id="deletePromptFolder",
+    summary="Delete a prompt folder (strategy=deleteItems deletes its prompts)",
     **contract(Ok, errors="nested", statuses=(404,)),
 )
 async def delete_folder(folder_id: str, request: Request, strategy: str = "") -> dict[str, Any]:
@@ -174,6 +194,7 @@ async def delete_folder(folder_id: str, request: Request, strategy: str = "") ->
 @router.get(
     "/api/prompts/{prompt_id}",
     operation_id="getPrompt",
+    summary="A prompt",
     **contract(PromptOne, errors="nested", statuses=(404,)),
 )
 async def get_prompt(prompt_id: str, request: Request) -> dict[str, Any]:
@@ -184,6 +205,7 @@ async def get_prompt(prompt_id: str, request: Request) -> dict[str, Any]:
 @router.patch(
     "/api/prompts/{prompt_id}",
     operation_id="updatePrompt",
+    summary="Update a prompt",
     **contract(PromptOne, errors="nested", statuses=(400, 404), body=json_body(PromptUpdate)),
 )
 async def update_prompt(prompt_id: str, request: Request) -> dict[str, Any]:
@@ -206,7 +228,10 @@ async def update_prompt(prompt_id: str, request: Request) -> dict[str, Any]:
 
 
 @router.delete(
-    "/api/prompts/{prompt_id}", operation_id="deletePrompt", **contract(Ok, errors="nested", statuses=(404,))
+    "/api/prompts/{prompt_id}",
+    operation_id="deletePrompt",
+    summary="Move a prompt to the trash",
+    **contract(Ok, errors="nested", statuses=(404,)),
 )
 async def delete_prompt(prompt_id: str, request: Request) -> dict[str, Any]:
     await gateway(request).services.library.call("DeletePrompt", library_pb2.PromptKey(id=prompt_id))
@@ -216,6 +241,7 @@ async def delete_prompt(prompt_id: str, request: Request) -> dict[str, Any]:
 @router.post(
     "/api/prompts/{prompt_id}/favorite",
     operation_id="togglePromptFavorite",
+    summary="Toggle a prompt's favourite mark",
     **contract(PromptFavorite, errors="nested", statuses=(404,)),
 )
 async def toggle_favorite(prompt_id: str, request: Request) -> dict[str, Any]:

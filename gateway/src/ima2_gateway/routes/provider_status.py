@@ -31,7 +31,12 @@ def _status(reply: image_pb2.ProviderStatus) -> dict[str, Any]:
     return body
 
 
-@router.get("/api/oauth/status", operation_id="oauthStatus", **contract(OAuthStatus, errors="flat"))
+@router.get(
+    "/api/oauth/status",
+    operation_id="oauthStatus",
+    summary="Codex OAuth proxy status and models",
+    **contract(OAuthStatus, errors="flat"),
+)
 async def oauth_status(request: Request) -> dict[str, Any]:
     gw = gateway(request)
     reply = await probe(gw, "oauth")
@@ -46,12 +51,22 @@ async def oauth_status(request: Request) -> dict[str, Any]:
     return {**_status(reply), "runtime": {"backend": backend_runtime(gw), "oauth": oauth}}
 
 
-@router.get("/api/grok/status", operation_id="grokStatus", **contract(ProviderState, errors="flat"))
+@router.get(
+    "/api/grok/status",
+    operation_id="grokStatus",
+    summary="Grok (progrok) status and image models",
+    **contract(ProviderState, errors="flat"),
+)
 async def grok_status(request: Request) -> dict[str, Any]:
     return _status(await probe(gateway(request), "grok"))
 
 
-@router.get("/api/agy/status", operation_id="agyStatus", **contract(AgyStatus, errors="flat"))
+@router.get(
+    "/api/agy/status",
+    operation_id="agyStatus",
+    summary="Antigravity CLI install status",
+    **contract(AgyStatus, errors="flat"),
+)
 async def agy_status(request: Request) -> dict[str, Any]:
     reply = await probe(gateway(request), "agy")
     body: dict[str, Any] = {"installed": reply.installed, "status": reply.status}

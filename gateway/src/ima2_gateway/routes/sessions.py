@@ -33,7 +33,7 @@ from ima2_gateway.models.sessions import (
     StyleSheetExtracted,
     StyleSheetUpdate,
 )
-from ima2_gateway.openapi import contract, json_body
+from ima2_gateway.openapi import contract, header, json_body
 from ima2_gateway.routes.library_common import read_json
 from ima2_proto.v1 import common_pb2, image_pb2, library_pb2
 
@@ -43,6 +43,17 @@ log = logging.getLogger("ima2.gateway.sessions")
 VERSION_RE = re.compile(r'^\s*(?:W/)?"?(\d{1,15})"?\s*$')
 EXTRACT_PROMPT_MAX = 4000
 EXTRACT_TIMEOUT_SECONDS = 180.0
+GRAPH_HEADERS = (
+    header(
+        "If-Match",
+        'The graphVersion this save is based on (5 or "5").',
+        required=True,
+        pattern=r'^(W/)?"?\d{1,15}"?$',
+    ),
+    header("X-Ima2-Graph-Save-Id", "Observability: the client's save id."),
+    header("X-Ima2-Graph-Save-Reason", "Observability: why the client saved."),
+    header("X-Ima2-Tab-Id", "Observability: the saving tab."),
+)
 SAVE_HEADERS = {
     "saveId": "x-ima2-graph-save-id",
     "saveReason": "x-ima2-graph-save-reason",
@@ -77,7 +88,12 @@ def _title(body: SessionTitle, required: bool) -> str:
 # Sessions
 
 
-@router.get("/api/sessions", operation_id="listSessions", **contract(SessionList, errors="nested"))
+@router.get(
+    "/api/sessions",
+    operation_id="listSessions",
+    summary="Every session with its node count",
+    **contract(SessionList, errors="nested"),
+)
 async def list_sessions(request: Request) -> dict[str, Any]:
     reply = await gateway(request).services.library.call("ListSessions", common_pb2.Empty())
     return {"sessions": [{**_summary(s), "nodeCount": s.node_count} for s in reply.sessions]}
@@ -86,6 +102,7 @@ async def list_sessions(request: Request) -> dict[str, Any]:
 @router.post(
     "/api/sessions",
     operation_id="createSession",
+    summary="Create a session",
     **contract(
         SessionCreated,
         errors="nested",
@@ -107,6 +124,7 @@ async def create_session(request: Request) -> JSONResponse:
 @router.get(
     "/api/sessions/{session_id}",
     operation_id="getSession",
+    summary="A session with its graph",
     **contract(SessionDetail, errors="nested", statuses=(404,)),
 )
 async def get_session(session_id: str, request: Request) -> dict[str, Any]:
@@ -125,6 +143,7 @@ async def get_session(session_id: str, request: Request) -> dict[str, Any]:
 @router.patch(
     "/api/sessions/{session_id}",
     operation_id="renameSession",
+    summary="Rename a session",
     **contract(Ok, errors="nested", statuses=(400, 404), body=json_body(SessionTitle)),
 )
 async def rename_session(session_id: str, request: Request) -> dict[str, Any]:
@@ -138,6 +157,7 @@ async def rename_session(session_id: str, request: Request) -> dict[str, Any]:
 @router.delete(
     "/api/sessions/{session_id}",
     operation_id="deleteSession",
+    summary="Delete a session",
     **contract(Ok, errors="nested", statuses=(404,)),
 )
 async def delete_session(session_id: str, request: Request) -> dict[str, Any]:
@@ -169,6 +189,7 @@ def _expected_version(raw: str | None) -> int:
         errors="nested",
         statuses=(400, 404, 409, 413, 428),
         body=json_body(GraphSave),
+        headers=GRAPH_HEADERS,
         extra={409: {"model": GraphConflict, "description": "Stale graph version (currentVersion)."}},
     ),
 )
@@ -232,6 +253,7 @@ async def save_graph(session_id: str, request: Request) -> dict[str, Any]:
 @router.get(
     "/api/sessions/{session_id}/style-sheet",
     operation_id="getStyleSheet",
+    summary="A session's style sheet",
     **contract(StyleSheet, errors="nested", statuses=(404,)),
 )
 async def get_style_sheet(session_id: str, request: Request) -> dict[str, Any]:
@@ -244,6 +266,7 @@ async def get_style_sheet(session_id: str, request: Request) -> dict[str, Any]:
 @router.put(
     "/api/sessions/{session_id}/style-sheet",
     operation_id="putStyleSheet",
+    summary="Save or clear a session's style sheet",
     **contract(Ok, errors="nested", statuses=(400, 404, 413), body=json_body(StyleSheetUpdate)),
 )
 async def put_style_sheet(session_id: str, request: Request) -> dict[str, Any]:
@@ -267,6 +290,7 @@ async def put_style_sheet(session_id: str, request: Request) -> dict[str, Any]:
 @router.patch(
     "/api/sessions/{session_id}/style-sheet/enabled",
     operation_id="setStyleSheetEnabled",
+    summary="Turn a session's style sheet on or off",
     **contract(
         StyleSheetEnabledSaved, errors="nested", statuses=(400, 404), body=json_body(StyleSheetEnabled)
     ),
@@ -298,6 +322,7 @@ def _reference(value: str | None) -> list[str]:
 @router.post(
     "/api/sessions/{session_id}/style-sheet/extract",
     operation_id="extractStyleSheet",
+    summary="Extract a style sheet from a prompt (and a reference image) and save it",
     **contract(
         StyleSheetExtracted,
         errors="nested",

@@ -16,7 +16,12 @@ from ima2_proto.v1 import common_pb2
 router = APIRouter(tags=["storage"])
 
 
-@router.get("/api/storage/status", operation_id="storageStatus", **contract(StorageStatus, errors="nested"))
+@router.get(
+    "/api/storage/status",
+    operation_id="storageStatus",
+    summary="Where the library lives and whether legacy images can be recovered",
+    **contract(StorageStatus, errors="nested"),
+)
 async def storage_status(request: Request) -> dict[str, Any]:
     try:
         status = await gateway(request).services.library.call(
@@ -48,6 +53,7 @@ async def storage_status(request: Request) -> dict[str, Any]:
 @router.post(
     "/api/storage/open-generated-dir",
     operation_id="openGeneratedDir",
+    summary="Open the generated folder on the server machine",
     **contract(Ok, errors="nested", statuses=(500,)),
 )
 async def open_generated_dir(request: Request) -> dict[str, Any]:
