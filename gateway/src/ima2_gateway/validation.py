@@ -5,7 +5,6 @@ any job is admitted or any upstream is called."""
 from __future__ import annotations
 
 import re
-from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
 from fastapi import Request
@@ -13,7 +12,6 @@ from fastapi import Request
 from ima2_common import catalog, limits
 from ima2_common.errors import Ima2Error
 from ima2_common.media import decode_base64, image_size, png_info, strip_data_url
-from ima2_gateway.models.base import ApiModel, parse_body
 from ima2_gateway.models.images import (
     CONTEXT_MODES,
     EditRequest,
@@ -27,12 +25,6 @@ from ima2_gateway.models.images import (
 from ima2_proto.v1 import image_pb2
 
 REQUEST_ID_RE = re.compile(limits.REQUEST_ID_PATTERN)
-M = TypeVar("M", bound=ApiModel)
-
-
-async def read_model(request: Request, model: type[M]) -> M:
-    """The request's JSON body as `model`; an empty body is `{}` (its required fields then fail)."""
-    return parse_body(model, await request.body())
 
 
 def resolve_provider(value: str | None) -> str:

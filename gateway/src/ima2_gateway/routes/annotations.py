@@ -9,10 +9,11 @@ from fastapi import APIRouter, Request
 from ima2_common import limits
 from ima2_common.errors import Ima2Error
 from ima2_common.structs import dict_to_struct, struct_to_dict
+from ima2_gateway.bodies import read_json
 from ima2_gateway.context import gateway
 from ima2_gateway.models.library import Annotations, AnnotationsUpdate, Ok
 from ima2_gateway.openapi import BROWSER_ID, contract, json_body
-from ima2_gateway.routes.library_common import browser_id, read_json
+from ima2_gateway.routes.library_common import browser_id
 from ima2_proto.v1 import library_pb2
 
 router = APIRouter(tags=["library"])

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from ima2_common.errors import Ima2Error
+from ima2_gateway.bodies import read_json
 from ima2_gateway.context import gateway
 from ima2_gateway.models.keys import StartSwitch, SwitchStarted, SwitchStatus
 from ima2_gateway.openapi import contract, json_body
-from ima2_gateway.validation import read_model
 from ima2_proto.v1 import auth_pb2
 
 router = APIRouter(tags=["accounts"])
@@ -46,7 +46,7 @@ def _expired_unknown() -> JSONResponse:
     **contract(SwitchStarted, errors="flat", statuses=(400, 502), body=json_body(StartSwitch)),
 )
 async def start_switch(request: Request) -> dict[str, Any]:
-    body = await read_model(request, StartSwitch)
+    body = await read_json(request, StartSwitch)
     provider, flow = body.provider, body.flow
     switch = await gateway(request).services.auth.call(
         "StartAccountSwitch",

@@ -7,10 +7,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from ima2_gateway.bodies import read_body
 from ima2_gateway.context import gateway
 from ima2_gateway.models.library import CanvasVersion
 from ima2_gateway.openapi import binary_body, contract, header
-from ima2_gateway.routes.library_common import decoded_header, item_json, read_body
+from ima2_gateway.routes.library_common import decoded_header, item_json
 from ima2_proto.v1 import library_pb2
 
 router = APIRouter(tags=["library"])

@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from ima2_gateway.bodies import read_json
 from ima2_gateway.context import gateway
 from ima2_gateway.jobs import answer_json
 from ima2_gateway.models.images import EditRequest, GenerateResult
 from ima2_gateway.openapi import GENERATION_STATUSES, contract, json_body
-from ima2_gateway.validation import edit_request, read_model
+from ima2_gateway.validation import edit_request
 
 router = APIRouter(tags=["images"])
 
@@ -27,7 +28,7 @@ router = APIRouter(tags=["images"])
     ),
 )
 async def edit(request: Request) -> Response:
-    body = await read_model(request, EditRequest)
+    body = await read_json(request, EditRequest)
     job = edit_request(body, request)
     stream = gateway(request).services.image.stream("Edit", job)
     return await answer_json(stream, request, request_id=job.options.request_id)

@@ -6,10 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from ima2_gateway.bodies import read_json
 from ima2_gateway.context import gateway
 from ima2_gateway.models.status import GrokPlannerConfig, GrokPlannerUpdate, GrokPlannerUpdated
 from ima2_gateway.openapi import contract, json_body
-from ima2_gateway.validation import read_model
 from ima2_proto.v1 import common_pb2, image_pb2
 
 router = APIRouter(tags=["status"])
@@ -33,7 +33,7 @@ async def get_planner(request: Request) -> dict[str, Any]:
     **contract(GrokPlannerUpdated, errors="flat", statuses=(400,), body=json_body(GrokPlannerUpdate)),
 )
 async def set_planner(request: Request) -> dict[str, Any]:
-    model = (await read_model(request, GrokPlannerUpdate)).model
+    model = (await read_json(request, GrokPlannerUpdate)).model
     reply = await gateway(request).services.image.call(
         "SetGrokPlannerConfig", image_pb2.GrokPlannerConfig(model=model)
     )

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from ima2_common import limits
 from ima2_common.errors import Ima2Error
+from ima2_gateway.bodies import read_body, read_json
 from ima2_gateway.context import gateway
 from ima2_gateway.models.library import (
     BackfillResult,
@@ -22,7 +23,7 @@ from ima2_gateway.models.library import (
     RestoreRequest,
 )
 from ima2_gateway.openapi import BROWSER_ID, binary_body, contract, header, json_body
-from ima2_gateway.routes.library_common import browser_id, decoded_header, item_json, read_body, read_json
+from ima2_gateway.routes.library_common import browser_id, decoded_header, item_json
 from ima2_proto.v1 import common_pb2, library_pb2
 
 router = APIRouter(tags=["library"])

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from ima2_common.settings import Settings
+from ima2_gateway.bodies import read_json
 from ima2_gateway.context import gateway
 from ima2_gateway.models.keys import (
     GeminiAuthMode,
@@ -22,7 +23,6 @@ from ima2_gateway.models.keys import (
     SetVertexServiceAccount,
 )
 from ima2_gateway.openapi import contract, json_body
-from ima2_gateway.validation import read_model
 from ima2_proto.v1 import auth_pb2, common_pb2
 
 router = APIRouter(tags=["keys"])
@@ -80,7 +80,7 @@ async def key_status(request: Request) -> dict[str, Any]:
     **contract(GeminiAuthMode, errors="keys", statuses=(400,), body=json_body(SetGeminiAuthMode)),
 )
 async def set_gemini_auth_mode(request: Request) -> dict[str, Any]:
-    mode = (await read_model(request, SetGeminiAuthMode)).mode
+    mode = (await read_json(request, SetGeminiAuthMode)).mode
     status = await gateway(request).services.auth.call(
         "SetGeminiAuthMode", auth_pb2.SetGeminiAuthModeRequest(mode=mode if isinstance(mode, str) else "")
     )
@@ -94,7 +94,7 @@ async def set_gemini_auth_mode(request: Request) -> dict[str, Any]:
     **contract(KeySaved, errors="keys", statuses=(400,), body=json_body(SetVertexServiceAccount)),
 )
 async def set_vertex(request: Request) -> dict[str, Any]:
-    raw = (await read_model(request, SetVertexServiceAccount)).serviceAccountJson
+    raw = (await read_json(request, SetVertexServiceAccount)).serviceAccountJson
     if isinstance(raw, dict):
         raw = json.dumps(raw)
     change = await gateway(request).services.auth.call(
@@ -125,7 +125,7 @@ async def delete_vertex(request: Request) -> dict[str, Any]:
     **contract(KeySaved, errors="keys", statuses=KEY_ERRORS, body=json_body(SetKey)),
 )
 async def set_key(provider: str, request: Request) -> dict[str, Any]:
-    api_key = (await read_model(request, SetKey)).apiKey
+    api_key = (await read_json(request, SetKey)).apiKey
     change = await gateway(request).services.auth.call(
         "SetKey",
         auth_pb2.SetKeyRequest(provider=provider, api_key=api_key if isinstance(api_key, str) else ""),

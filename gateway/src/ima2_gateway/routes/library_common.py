@@ -1,9 +1,9 @@
-"""Helpers shared by the library's route modules: capped body reads, typed JSON bodies, the browser id,
-and the JSON shape of a library item."""
+"""Helpers shared by the library's route modules: the browser id, URI-encoded headers and the JSON shape
+of a library item."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import unquote
 
 from fastapi import Request
@@ -11,34 +11,9 @@ from fastapi import Request
 from ima2_common import limits
 from ima2_common.errors import Ima2Error
 from ima2_common.structs import struct_to_dict
-from ima2_gateway.models.base import ApiModel, parse_body
 from ima2_proto.v1 import library_pb2
 
 BROWSER_ID_HEADER = "x-ima2-browser-id"
-M = TypeVar("M", bound=ApiModel)
-
-
-async def read_body(request: Request, cap: int, code: str) -> bytes:
-    """The body, refused with `code` as soon as it is known to exceed `cap` (before it is buffered whole)."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > cap:
-        raise Ima2Error(code)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > cap:
-            raise Ima2Error(code)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-async def read_json(
-    request: Request, model: type[M], cap: int | None = None, code: str = "PAYLOAD_TOO_LARGE"
-) -> M:
-    """The JSON body as `model`, refused with `code` past `cap` bytes (an empty body is `{}`)."""
-    raw = await read_body(request, cap, code) if cap is not None else await request.body()
-    return parse_body(model, raw)
 
 
 def browser_id(request: Request, required: bool = True) -> str:

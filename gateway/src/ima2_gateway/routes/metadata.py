@@ -15,10 +15,10 @@ from ima2_common import limits
 from ima2_common.errors import Ima2Error
 from ima2_common.media import decode_base64
 from ima2_common.structs import struct_to_dict
+from ima2_gateway.bodies import read_json
 from ima2_gateway.context import gateway
 from ima2_gateway.models.library import MetadataRequest, MetadataResult
 from ima2_gateway.openapi import contract, json_body
-from ima2_gateway.routes.library_common import read_json
 from ima2_proto.v1 import library_pb2
 
 router = APIRouter(tags=["library"])

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from ima2_common import limits
+from ima2_gateway.bodies import read_json
 from ima2_gateway.context import gateway
 from ima2_gateway.models.library import Ok
 from ima2_gateway.models.prompts import (
@@ -29,7 +30,6 @@ from ima2_gateway.models.prompts import (
     PromptUpdate,
 )
 from ima2_gateway.openapi import contract, json_body
-from ima2_gateway.routes.library_common import read_json
 from ima2_proto.v1 import common_pb2, library_pb2
 
 router = APIRouter(tags=["prompts"])

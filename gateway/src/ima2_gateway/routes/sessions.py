@@ -16,6 +16,7 @@ from ima2_common.errors import Ima2Error
 from ima2_common.logging import log_fields
 from ima2_common.media import decode_base64, sniff_mime, strip_data_url
 from ima2_common.structs import dict_to_struct, struct_to_dict
+from ima2_gateway.bodies import read_json
 from ima2_gateway.context import gateway
 from ima2_gateway.models.library import Ok
 from ima2_gateway.models.sessions import (
@@ -34,7 +35,6 @@ from ima2_gateway.models.sessions import (
     StyleSheetUpdate,
 )
 from ima2_gateway.openapi import contract, header, json_body
-from ima2_gateway.routes.library_common import read_json
 from ima2_proto.v1 import common_pb2, image_pb2, library_pb2
 
 router = APIRouter(tags=["sessions"])
