@@ -26,8 +26,9 @@ ERROR_MODELS: dict[str, type[BaseModel]] = {
     "node": NodeError,
 }
 STATUS_TEXT = {
-    400: "The request is not valid (the code names the field).",
-    401: "A credential is missing or was refused.",
+    400: "The request is not valid (the code names the field); a path alias is LOCAL_PATH_REJECTED, nested.",
+    401: "A credential is missing or was refused (off loopback: ACCESS_TOKEN_REQUIRED, nested).",
+    403: "Host or Origin is not this server's (LOCAL_HOST_REJECTED, LOCAL_ORIGIN_REJECTED, nested).",
     404: "Not found.",
     409: "Conflict (a request id in use, a stale graph version).",
     413: "The body is too large.",
@@ -39,6 +40,7 @@ STATUS_TEXT = {
     503: "A service, the event backbone or the upstream is unavailable.",
     504: "The upstream or the job timed out.",
 }
+ACCESS_STATUSES = (400, 401, 403)
 GENERATION_STATUSES = (400, 401, 409, 422, 429, 499, 502, 503, 504)
 _COMPONENT_MODELS: dict[str, type[BaseModel]] = {}
 
@@ -106,10 +108,16 @@ def contract(
         answers.setdefault(ok_status, {"description": "Success."})["content"] = dict(SSE_CONTENT)
     if accepted:
         answers[202] = {"model": Accepted, "description": "An async job was admitted (`async: true`)."}
-    for status in statuses:
-        answers[status] = {"model": error_model, "description": STATUS_TEXT.get(status, "Error.")}
+    # The access guard answers before any route, always in the nested envelope (reference §1.10).
+    guarded: Any = error_model if errors == "nested" else error_model | NestedError
+    for status in sorted({*statuses, *ACCESS_STATUSES}):
+        model = guarded if status in ACCESS_STATUSES else error_model
+        answers[status] = {"model": model, "description": STATUS_TEXT.get(status, "Error.")}
     answers.update(extra or {})
-    answers["default"] = {"model": error_model, "description": "Any other error, in the same envelope."}
+    answers["default"] = {
+        "model": guarded,
+        "description": "Any other error, in the route's envelope (the access guard's: nested).",
+    }
     kwargs: dict[str, Any] = {"response_model": None, "responses": answers, "status_code": ok_status}
     extra_doc = dict(body or {})
     if headers:
