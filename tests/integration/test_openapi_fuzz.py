@@ -19,7 +19,8 @@ from schemathesis.checks import not_a_server_error, response_schema_conformance
 from tests.stackctl import RunningStack, start_stack
 
 ROOT = Path(__file__).resolve().parents[2]
-# ~65 operations x 5 examples: 1.5 minutes on two idle cores. IMA2_FUZZ_EXAMPLES=30 digs deeper locally.
+# ~65 operations x 5 examples: about 1.5 minutes on two cores (3 when they are busy).
+# IMA2_FUZZ_EXAMPLES=30 digs deeper locally.
 EXAMPLES_PER_OPERATION = int(os.environ.get("IMA2_FUZZ_EXAMPLES", "5"))
 
 schema = schemathesis.openapi.from_path(ROOT / "docs" / "openapi.json").exclude(
