@@ -20,6 +20,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
             "IMA2_RESTART_DELAY_SECONDS": "4",
             "IMA2_JOB_LEASE_SECONDS": "3",
             "IMA2_OPENAI_IMAGE_TIMEOUT_SECONDS": "10",
+            # video jobs poll fast, call 1 s of unchanged progress stalled, and give up after 8 s
+            "IMA2_VIDEO_POLL_INTERVAL_SECONDS": "0.1",
+            "IMA2_VIDEO_STALL_SECONDS": "1",
+            "IMA2_VIDEO_POLL_BUDGET_SECONDS": "8",
         },
     )
     yield running

@@ -174,6 +174,10 @@ class EventWatch:
             self._frames.append(frame)
             self._arrived.set()
 
+    def seen(self, request_id: str) -> list[Frame]:
+        """The frames of one job received so far."""
+        return [f for f in self._frames if f.event and f.data.get("jobId") == request_id]
+
     async def job(self, request_id: str, timeout: float = 60.0) -> list[Frame]:
         async def ended() -> list[Frame]:
             while True:

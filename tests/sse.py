@@ -22,9 +22,12 @@ class Frame:
 async def frames(response: httpx.Response) -> AsyncIterator[Frame]:
     buffer = ""
     async for chunk in response.aiter_text():
+        # Only the new text (and one character before it) can complete a frame: linear in the size
+        # of a frame, which matters for frames of many megabytes.
+        start = max(0, len(buffer) - 1)
         buffer += chunk
-        while "\n\n" in buffer:
-            raw, buffer = buffer.split("\n\n", 1)
+        while (end := buffer.find("\n\n", start)) != -1:
+            raw, buffer, start = buffer[:end], buffer[end + 2 :], 0
             frame_id, event, data, comment = None, "message", [], ""
             for line in raw.split("\n"):
                 if line.startswith("retry:"):

@@ -43,10 +43,31 @@ def test_compose_shape() -> None:
         assert svc["healthcheck"]["test"], name
     for dependency in services["gateway"]["depends_on"].values():
         assert dependency["condition"] == "service_healthy"
-    gateway_mount = next(v for v in services["gateway"]["volumes"] if v["target"] == "/data")
-    assert gateway_mount["read_only"] is True
-    library_mount = next(v for v in services["svc-library"]["volumes"] if v["target"] == "/data")
-    assert not library_mount.get("read_only")
+    # The gateway sees the generated media read-only and nothing else of the data.
+    assert [(v["source"], v["target"], v.get("read_only")) for v in services["gateway"]["volumes"]] == [
+        ("generated", "/data/generated", True)
+    ]
+    library_mounts = {v["target"]: v for v in services["svc-library"]["volumes"]}
+    assert set(library_mounts) == {"/data", "/data/generated"}
+    assert not any(v.get("read_only") for v in library_mounts.values())
+    assert {v["source"] for v in services["svc-auth"]["volumes"]} == {"auth-data"}
+    assert not services["svc-image"].get("volumes") and not services["svc-video"].get("volumes")
+
+
+def test_provider_credentials_reach_svc_auth_alone(tmp_path: Path) -> None:
+    env_file = tmp_path / "creds.env"
+    env_file.write_text(
+        "OPENAI_API_KEY=sk-compose-secret-1234\nXAI_API_KEY=xai-compose-secret\n"
+        "GEMINI_API_KEY=AIcompose-secret\nIMA2_ACCESS_TOKEN=token-compose-0123456789\n"
+    )
+    result = compose("--env-file", str(env_file), "config", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    services = json.loads(result.stdout)["services"]
+    for name, svc in services.items():
+        environment = json.dumps(svc.get("environment") or {})
+        assert ("compose-secret" in environment) == (name == "svc-auth"), name
+        assert ("token-compose" in environment) == (name == "gateway"), name
+        assert not svc.get("env_file"), name
 
 
 def test_a_broken_file_is_rejected(tmp_path: Path) -> None:

@@ -19,4 +19,3 @@ def test_replay_copy_omits_long_images_only() -> None:
 
 def test_subjects_escape_request_ids() -> None:
     assert events.event_subject("classic", "a.b*c>d%") == "ima2.events.classic.a%2Eb%2Ac%3Ed%25"
-    assert events.with_job_ids({"x": 1}, "r1") == {"x": 1, "requestId": "r1", "jobId": "r1"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import subprocess
 from collections.abc import AsyncIterator, Iterator
@@ -19,7 +20,13 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from ima2_common import events
 from ima2_common.errors import Ima2Error
 from ima2_common.nats_server import nats_command, write_config
-from ima2_common.nats_util import ensure_events_stream, jobs_bucket, previews_store, terminal_bucket
+from ima2_common.nats_util import (
+    ensure_events_stream,
+    events_stream_config,
+    jobs_bucket,
+    previews_store,
+    terminal_bucket,
+)
 from ima2_common.net import free_port
 from ima2_jobs.registry import JobRegistry
 from ima2_jobs.runner import Job, JobRunner
@@ -236,3 +243,27 @@ async def test_cancel_racing_an_ending_gives_one_terminal_event(runtimes: list[R
 
 async def _collect(stream: AsyncIterator[Any]) -> list[str]:
     return [item.event async for item in stream]
+
+
+async def test_a_result_that_cannot_be_published_ends_the_job_with_an_error(nats_url: str) -> None:
+    """If the terminal event itself cannot be published, a small error event ends the job."""
+    runtime = await Runtime.start(nats_url)
+    js = runtime.nc.jetstream()
+    config = events_stream_config()
+    try:
+        await js.update_stream(dataclasses.replace(config, max_msg_size=4096))
+        request_id = unique("unpublishable")
+
+        async def work(job: Job) -> dict[str, Any]:
+            return {"summary": "x" * 8192}  # over the stream's message limit
+
+        stream = runtime.runner.run(request_id, "image", {}, work, async_mode=False)
+        streamed = [item async for item in stream]
+        published = await job_events(runtime.nc, "image", request_id, until_terminal=True)
+        assert [(name, data.get("code")) for name, data in published] == [
+            (events.ERROR, "EVENTS_UNAVAILABLE")
+        ]
+        assert streamed[-1].event == events.DONE  # the caller holding the stream still got its result
+    finally:
+        await js.update_stream(config)
+        await runtime.close()

@@ -318,3 +318,83 @@ async def test_video_validation_and_outcomes(client: httpx.AsyncClient) -> None:
     edited = await submit(client, "edits", edit)
     pending = await client.get(f"/xai/v1/videos/{edited}", headers=XAI)
     assert pending.status_code == 202 and pending.json()["status"] == "pending"
+
+
+async def _finish(client: httpx.AsyncClient, request_id: str, polls: int = 3) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    for _ in range(polls):
+        body = (await client.get(f"/xai/v1/videos/{request_id}", headers=XAI)).json()
+        if body.get("status") != "pending":
+            break
+    return body
+
+
+async def test_video_has_the_requested_duration_resolution_and_ratio(client: httpx.AsyncClient) -> None:
+    from ima2_sandbox import videos
+
+    await client.put("/_sandbox/settings", json={"videoPolls": 0})
+    job = await submit(
+        client, "generations", {"prompt": "tall", "duration": 3, "resolution": "720p", "aspect_ratio": "9:16"}
+    )
+    done = await _finish(client, job)
+    data = (await client.get(done["video"]["url"])).content
+    seconds, width, height = await videos.probe(data) or (0, 0, 0)
+    assert abs(seconds - 3) < 0.3 and (width, height) == (720, 1280)
+    # image-to-video without aspect_ratio follows the image
+    square = await submit(
+        client, "generations", {"prompt": "sq", "duration": 1, "image": {"url": png_data_url((100, 100))}}
+    )
+    clip = (await client.get((await _finish(client, square))["video"]["url"])).content
+    assert (await videos.probe(clip) or (0, 0, 0))[1:] == (480, 480)
+    # an extension of an inline clip is the original plus the added seconds
+    inline = "data:video/mp4;base64," + base64.b64encode(data).decode()
+    ext = await submit(client, "extensions", {"prompt": "more", "duration": 2, "video": {"url": inline}})
+    assert (await _finish(client, ext))["video"]["duration"] == 5
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected"),
+    [
+        (
+            {"mode": "video-failed", "reason": "permission_denied"},
+            {"status": "failed", "code": "permission_denied"},
+        ),
+        ({"mode": "video-failed"}, {"status": "failed", "code": "internal_error"}),
+        ({"mode": "video-expired"}, {"status": "expired"}),
+        ({"mode": "video-stalled"}, {"status": "pending", "progress": 37}),
+    ],
+)
+async def test_video_job_faults(
+    client: httpx.AsyncClient, fault: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    await client.put("/_sandbox/settings", json={"videoPolls": 1})
+    await client.post("/_sandbox/faults", json={"upstream": "xai", "path": "/videos/generations", **fault})
+    job = await submit(client, "generations", {"prompt": "faulty"})
+    body = await _finish(client, job, polls=4)
+    assert body["status"] == expected["status"]
+    if "code" in expected:
+        assert body["error"]["code"] == expected["code"] and body["error"]["message"]
+    if "progress" in expected:
+        assert body["progress"] == expected["progress"]
+
+
+async def test_video_download_faults(client: httpx.AsyncClient) -> None:
+    await client.put("/_sandbox/settings", json={"videoPolls": 0, "videoOversizeBytes": 5_000_000})
+    await client.post(
+        "/_sandbox/faults", json={"upstream": "xai", "path": "/videos/generations", "mode": "video-not-mp4"}
+    )
+    bad = await _finish(client, await submit(client, "generations", {"prompt": "x"}))
+    served = await client.get(bad["video"]["url"])
+    assert served.headers["content-type"] == "video/mp4" and served.content[4:8] != b"ftyp"
+    await client.post(
+        "/_sandbox/faults", json={"upstream": "xai", "path": "/videos/generations", "mode": "video-too-large"}
+    )
+    big = await _finish(client, await submit(client, "generations", {"prompt": "y", "duration": 1}))
+    async with client.stream("GET", big["video"]["url"]) as response:
+        assert int(response.headers["content-length"]) == 5_000_000
+        head = b""
+        async for chunk in response.aiter_bytes():
+            head += chunk
+            if len(head) >= 12:
+                break
+        assert head[4:8] == b"ftyp"

@@ -26,7 +26,22 @@ def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (640, 480), mode: str 
     return out.getvalue()
 
 
-MP4_BYTES = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
+MP4_BYTES = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64  # an MP4 header, no frames
+
+
+def real_mp4(width: int = 640, height: int = 360, seconds: float = 1.0) -> bytes:
+    """A decodable H.264 MP4 made by the ffmpeg that imageio-ffmpeg ships."""
+    import tempfile
+
+    from ima2_common import ffmpeg
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "clip.mp4"
+        source = f"color=c=0x3070c0:s={width}x{height}:d={seconds}:r=4"
+        ffmpeg.run_blocking(
+            ["-f", "lavfi", "-i", source, "-c:v", "libx264", "-pix_fmt", "yuv420p", str(out)], 60
+        )
+        return out.read_bytes()
 
 
 @dataclass

@@ -8,7 +8,10 @@ from library_testkit import Library, image_bytes
 
 from ima2_common import limits
 from ima2_common.errors import Ima2Error
-from ima2_library.history.history_common import HistoryRecord
+from ima2_library.db.database import Database
+from ima2_library.history import history_sql
+from ima2_library.history.history_common import HistoryQuery, HistoryRecord
+from ima2_library.history.history_store import HistorySqlStore
 from ima2_proto.v1 import library_pb2
 
 
@@ -140,3 +143,48 @@ async def test_one_winner_for_a_contested_caller_name(library: Library) -> None:
     losers = [r for r in results if isinstance(r, Ima2Error)]
     assert len(winners) == 1 and len(losers) == 4
     assert {err.code for err in losers} == {"ASSET_EXISTS"}
+
+
+async def test_search_pages_common_and_rare_words_alike(database: Database) -> None:
+    """Above WIDE_MATCHES hits SQLite pages by the listing index; below, from the matches."""
+    store = HistorySqlStore(database)
+    n = history_sql.WIDE_MATCHES + 150
+    records = [
+        HistoryRecord(
+            filename=f"{1000 + i:06d}_{i:04x}_0.png",
+            created_at=1000 + i // 2,
+            media_type="image",
+            mime="image/png",
+            size_bytes=1,
+            metadata={"prompt": f"common harbour {'rareword' if i % 500 == 7 else ''} number {i}"},
+            status="missing" if i % 1000 == 3 else "ok",
+        )
+        for i in range(n)
+    ]
+    await store.upsert_many(records)
+    visible = sorted(((r.created_at, r.filename) for r in records if r.status == "ok"), reverse=True)
+    common = await store.list(HistoryQuery(limit=40, q="harb"))
+    assert common.total == len(visible)
+    assert [(i.created_at, i.filename) for i in common.items] == visible[:40]
+    assert common.next_cursor is not None
+    after = await store.list(
+        HistoryQuery(
+            limit=40,
+            q="harb",
+            before=common.next_cursor.before,
+            before_filename=common.next_cursor.before_filename,
+        )
+    )
+    assert [(i.created_at, i.filename) for i in after.items] == visible[40:80]
+    rare = await store.list(HistoryQuery(limit=40, q="rareword common"))
+    expected = sorted(
+        ((r.created_at, r.filename) for i, r in enumerate(records) if i % 500 == 7 and r.status == "ok"),
+        reverse=True,
+    )
+    assert rare.total == len(expected) and [(i.created_at, i.filename) for i in rare.items] == expected
+    # A row hidden (status missing) leaves the matches; shown again, it is back.
+    hidden = visible[0][1]
+    await store.set_status([hidden], "missing")
+    assert (await store.list(HistoryQuery(limit=5, q="harb"))).total == len(visible) - 1
+    await store.set_status([hidden], "ok")
+    assert (await store.list(HistoryQuery(limit=5, q="harb"))).items[0].filename == hidden

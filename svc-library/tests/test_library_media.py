@@ -10,7 +10,7 @@ import re
 from urllib.parse import quote
 
 import pytest
-from library_testkit import MP4_BYTES, Library, image_bytes
+from library_testkit import MP4_BYTES, Library, image_bytes, real_mp4
 from PIL import Image
 
 from ima2_common.errors import Ima2Error
@@ -121,11 +121,21 @@ async def test_names_per_kind(library: Library, kind: str, extra: dict, pattern:
         assert item.metadata["nodeId"] == item.filename.removesuffix(".png")
 
 
-async def test_video_is_saved_without_thumbnail(library: Library) -> None:
-    item = await library.save(MP4_BYTES, "video/mp4", "video", {"prompt": "waves"})
+async def test_video_is_saved_with_a_first_frame_thumbnail(library: Library) -> None:
+    clip = real_mp4(640, 360)
+    item = await library.save(clip, "video/mp4", "video", {"prompt": "waves"})
     assert re.fullmatch(r"\d{13}_[0-9a-f]{8}\.mp4", item.filename)
-    assert item.media_type == "video" and item.mime == "video/mp4" and item.thumb == ""
+    assert item.media_type == "video" and item.mime == "video/mp4"
+    assert item.thumb == f"/generated/{item.filename}.thumb.jpg"
     assert (library.generated / f"{item.filename}.json").exists()
+    assert (library.generated / item.filename).read_bytes() == clip
+    with Image.open(library.generated / f"{item.filename}.thumb.jpg") as thumb:
+        assert thumb.format == "JPEG" and thumb.size == (320, 180)
+
+
+async def test_undecodable_video_is_saved_without_thumbnail(library: Library) -> None:
+    item = await library.save(MP4_BYTES, "video/mp4", "video", {"prompt": "waves"})
+    assert item.media_type == "video" and item.thumb == ""
     assert (library.generated / item.filename).read_bytes() == MP4_BYTES
 
 

@@ -6,7 +6,7 @@ import json
 import os
 import time
 
-from library_testkit import Library, image_bytes, stop
+from library_testkit import Library, image_bytes, real_mp4, stop
 
 from ima2_common.files import write_atomic, write_json_atomic
 from ima2_library.media import xmp
@@ -105,12 +105,15 @@ async def test_missing_thumbnails_are_backfilled_at_start(start_library) -> None
 async def test_backfill_rpc_counts(library: Library) -> None:
     a = await library.save()
     await library.save()
-    await library.save(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 32, "video/mp4", "video")
+    video = await library.save(real_mp4(), "video/mp4", "video")
+    await library.save(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 32, "video/mp4", "video")  # no frames
     (library.generated / a.thumb.removeprefix("/generated/")).unlink()
+    (library.generated / video.thumb.removeprefix("/generated/")).unlink()
     reply = await library.client.call("BackfillThumbnails", common_pb2.Empty())
-    assert (reply.total, reply.created, reply.skipped, reply.failed) == (3, 1, 2, 0)
+    assert (reply.total, reply.created, reply.skipped, reply.failed) == (4, 2, 1, 1)
+    assert (library.generated / video.thumb.removeprefix("/generated/")).exists()
     reply = await library.client.call("BackfillThumbnails", common_pb2.Empty())
-    assert (reply.total, reply.created, reply.skipped, reply.failed) == (3, 0, 3, 0)
+    assert (reply.total, reply.created, reply.skipped, reply.failed) == (4, 0, 3, 1)
 
 
 async def test_undecodable_file_counts_as_failed(library: Library) -> None:

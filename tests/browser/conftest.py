@@ -3,12 +3,8 @@
 Skips cleanly when the ``playwright`` package is not importable or ``/usr/bin/chromium`` is
 missing. Never runs ``playwright install``: the browser is always the Debian package.
 
-Reuse from another browser test (for example one against the real stack)::
-
-    from ui_flow import run_generate_flow
-
-    def test_real_stack(browser_page, real_stack_url):
-        src = run_generate_flow(browser_page, real_stack_url, "a lighthouse at dusk")
+Browser tests run against the real sandbox stack (the session `stack` fixture of
+tests/conftest.py); `studio` is a fresh page on it that fails the test on any page error.
 """
 
 from __future__ import annotations
@@ -17,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from ui_flow import chromium_path, launch_browser
+from ui_flow import chromium_path, launch_browser, watch_page_errors
 
 
 # Module scope: Playwright's sync API keeps an event loop running in this thread while it is
@@ -46,3 +42,12 @@ def browser_page(chromium_browser: Any) -> Iterator[Any]:
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture
+def studio(browser_page: Any) -> Iterator[Any]:
+    """`browser_page`, failing the test on an uncaught page error or a console error."""
+    errors = watch_page_errors(browser_page)
+    yield browser_page
+    real = [e for e in errors if "Failed to load resource" not in e]
+    assert not real, real

@@ -6,9 +6,9 @@ fixtures in ``conftest.py`` skip when Playwright or Debian's chromium is missing
 - ``chromium_path()``: the chromium binary to drive (``IMA2_CHROMIUM`` overrides ``/usr/bin/chromium``).
 - ``launch_browser(playwright)``: launch it headless with the project's fixed flags.
 - ``watch_page_errors(page)``: collect uncaught page errors and console errors.
-- ``run_generate_flow(page, base_url, prompt)``: open the studio, generate one image and
-  return the ``src`` of the displayed result. Works against any server speaking the API
-  (the stub in ``test_ui.py`` or the real stack).
+- ``open_studio(page, url, screen)``, ``generate(page, prompt)``, ``wait_done(card)``: drive the studio.
+- ``check_axe(page, name)``: axe-core's serious/critical violations; ``screenshot(page, name)``:
+  a PNG under ``test-artifacts/browser/`` (``IMA2_BROWSER_ARTIFACTS`` overrides).
 """
 
 from __future__ import annotations
@@ -30,8 +30,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-
-TERMINAL_STATES = ("done", "error", "canceled", "unknown")
 
 
 def chromium_path() -> str | None:
@@ -61,67 +59,64 @@ def watch_page_errors(page: Any) -> list[str]:
     return errors
 
 
-def open_studio(page: Any, base_url: str, timeout_ms: int = 15_000) -> None:
-    """Load the studio page and wait until its modules have started."""
-    page.goto(base_url.rstrip("/") + "/", wait_until="domcontentloaded", timeout=timeout_ms)
+ARTIFACTS = Path(
+    os.environ.get(
+        "IMA2_BROWSER_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+    )
+)
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def open_studio(page: Any, base_url: str, screen: str = "create", timeout_ms: int = 15_000) -> None:
+    """Load the studio on `screen` and wait until its modules have rendered."""
+    page.goto(f"{base_url.rstrip('/')}/#/{screen}", wait_until="domcontentloaded", timeout=timeout_ms)
     page.wait_for_selector("html[data-ready='true']", state="attached", timeout=timeout_ms)
 
 
-def card_selector(client_request_id: str) -> str:
-    return f"#jobs .job-card[data-client-request-id={json.dumps(client_request_id)}]"
+def job_card(page: Any, prompt: str) -> Any:
+    """The job card (Create/Edit) or sequence (Multimode) of `prompt`."""
+    return page.locator("[data-request-id]", has=page.get_by_role("heading", name=prompt, exact=True)).first
 
 
-def submit_prompt(page: Any, prompt: str, *, provider: str | None = None, timeout_ms: int = 10_000) -> str:
-    """Type ``prompt``, click Generate, and return the client request id of the new job card."""
+def generate(page: Any, prompt: str, *, provider: str | None = None, shortcut: bool = False) -> Any:
+    """Fill the composer and generate (button or Ctrl+Enter); returns the job card."""
     if provider:
-        page.select_option("#provider", provider)
-    page.get_by_label("Prompt", exact=True).fill(prompt)
-    before = page.eval_on_selector_all("#jobs .job-card", "els => els.map(e => e.dataset.clientRequestId)")
-    page.get_by_role("button", name="Generate", exact=True).click()
-    handle = page.wait_for_function(
-        """(before) => {
-            const card = document.querySelector('#jobs .job-card');
-            return card && !before.includes(card.dataset.clientRequestId)
-                ? card.dataset.clientRequestId : null;
-        }""",
-        arg=before,
-        timeout=timeout_ms,
-    )
-    return str(handle.json_value())
+        page.get_by_label("Provider", exact=True).select_option(provider)
+    box = page.get_by_label("Prompt", exact=True)
+    box.fill(prompt)
+    if shortcut:
+        box.press("Control+Enter")
+    else:
+        page.get_by_role("button", name="Generate", exact=True).click()
+    card = job_card(page, prompt)
+    card.wait_for()
+    return card
 
 
-def wait_for_job(page: Any, client_request_id: str, timeout_ms: int = 60_000) -> str:
-    """Wait until the job card reaches a terminal state; return that state."""
-    sel = card_selector(client_request_id)
-    page.wait_for_selector(
-        ", ".join(f"{sel}[data-state='{state}']" for state in TERMINAL_STATES), timeout=timeout_ms
-    )
-    return str(page.get_attribute(sel, "data-state"))
+def wait_done(card: Any, timeout_ms: int = 60_000) -> str:
+    """Wait until a job card leaves the running state; returns the final state."""
+    from playwright.sync_api import expect
+
+    expect(card).not_to_have_attribute("data-state", "running", timeout=timeout_ms)
+    return str(card.get_attribute("data-state"))
 
 
-def run_generate_flow(
-    page: Any,
-    base_url: str,
-    prompt: str,
-    *,
-    provider: str | None = None,
-    timeout_ms: int = 60_000,
-) -> str:
-    """Open the studio at ``base_url``, generate ``prompt``, return the result image's ``src``.
+def check_axe(page: Any, name: str) -> list[dict[str, Any]]:
+    """Run axe-core on the page; return serious and critical violations (empty when clean)."""
+    from axe_playwright_python.sync_playwright import Axe
 
-    Raises AssertionError with the card's text when the job ends in any state but ``done``.
-    """
-    open_studio(page, base_url)
-    client_id = submit_prompt(page, prompt, provider=provider)
-    sel = card_selector(client_id)
-    state = wait_for_job(page, client_id, timeout_ms=timeout_ms)
-    if state != "done":
-        raise AssertionError(f"generation ended in state {state!r}: {page.inner_text(sel)!r}")
-    image = page.locator(f"{sel} .job-result-image").first
-    image.wait_for(state="visible", timeout=timeout_ms)
-    page.wait_for_function(
-        "img => img.complete && img.naturalWidth > 0", arg=image.element_handle(), timeout=timeout_ms
-    )
-    src = image.get_attribute("src")
-    assert src, "the result image has no src"
-    return src
+    results = Axe().run(page)
+    bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / f"axe-{name}.json").write_text(json.dumps(results.response["violations"], indent=1))
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]} for v in bad
+    ]
+
+
+def screenshot(page: Any, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path

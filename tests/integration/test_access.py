@@ -361,3 +361,25 @@ def test_launcher_generates_a_token_once_and_keeps_it(tmp_path: Path) -> None:
         assert token not in logs
     finally:
         stack.stop()
+
+
+def test_lan_browsers_get_a_sign_in_page(lan: LanStack) -> None:
+    html = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    page = httpx.get(f"{lan.url}/", headers=html)
+    assert page.status_code == 401 and page.headers["content-type"].startswith("text/html")
+    assert (
+        page.headers["cache-control"] == "no-store"
+        and "default-src 'none'" in page.headers["content-security-policy"]
+    )
+    assert '<form method="get" action="/">' in page.text and 'name="token"' in page.text
+    assert "not accepted" not in page.text
+    wrong = httpx.get(f"{lan.url}/?token=wrong-token-0123456789", headers=html)
+    assert wrong.status_code == 401 and "not accepted" in wrong.text and "wrong-token" not in wrong.text
+    # API calls, media and scripts keep the JSON envelope whatever they accept.
+    for path in ("/api/health", "/generated/x.png", "/static/js/app.js"):
+        response = httpx.get(f"{lan.url}{path}", headers={"Accept": "application/json"})
+        assert_nested(response, 401, "ACCESS_TOKEN_REQUIRED")
+    assert_nested(httpx.get(f"{lan.url}/api/health", headers=html), 401, "ACCESS_TOKEN_REQUIRED")
+    # The right token through the form opens the session and lands on the page without the token.
+    signed = httpx.get(f"{lan.url}/?token={lan.token}", headers=html)
+    assert signed.status_code == 303 and signed.headers["location"] == "/"

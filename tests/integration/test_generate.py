@@ -112,7 +112,9 @@ async def test_names_that_escape_the_folder_are_refused(
     assert (await client.get("/generated/link.png")).status_code == 404
 
 
-async def test_async_generate_streams_events_with_increasing_ids(client: httpx.AsyncClient) -> None:
+async def test_async_generate_streams_events_with_increasing_ids(
+    client: httpx.AsyncClient, stack: RunningStack
+) -> None:
     request_id = rid()
     async with client.stream("GET", "/api/events") as events:
         assert events.headers["content-type"].startswith("text/event-stream")
@@ -129,16 +131,34 @@ async def test_async_generate_streams_events_with_increasing_ids(client: httpx.A
     assert all(isinstance(i, int) for i in ids) and ids == sorted(ids) and len(set(ids)) == len(ids)
     assert mine[-1].data["filename"].endswith(".png")
     assert "phase" in {f.event for f in mine}
+    # The stream carried a reference; the gateway sends the spec's data URL of the stored file.
+    done = mine[-1].data
+    assert "mediaRef" not in done and done["image"].startswith("data:image/png;base64,")
+    stored = (stack.home / "generated" / done["filename"]).read_bytes()
+    assert base64.b64decode(strip_data_url(done["image"])[1]) == stored
 
 
-async def test_n_greater_than_one_returns_every_image(client: httpx.AsyncClient) -> None:
+async def image_calls(sandbox: httpx.AsyncClient) -> list[dict[str, object]]:
+    requests = (await sandbox.get("/_sandbox/requests", params={"upstream": "openai"})).json()["requests"]
+    return [r for r in requests if r["path"].endswith("/responses")]
+
+
+async def test_n_greater_than_one_returns_every_image(
+    client: httpx.AsyncClient, sandbox: httpx.AsyncClient
+) -> None:
+    await sandbox.delete("/_sandbox/requests")
     response = await generate(client, n=3)
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["count"] == 3 and len(body["images"]) == 3
     assert len({image["filename"] for image in body["images"]}) == 3
+    assert all(image["image"].startswith("data:image/png;base64,") for image in body["images"])
+    assert len(await image_calls(sandbox)) == 3  # n independent upstream calls
 
 
-async def test_parallel_generations_all_land(client: httpx.AsyncClient) -> None:
+async def test_parallel_generations_all_land(client: httpx.AsyncClient, sandbox: httpx.AsyncClient) -> None:
+    await sandbox.delete("/_sandbox/requests")
     responses = await asyncio.gather(*(generate(client, prompt=f"parallel {i}") for i in range(6)))
     assert [r.status_code for r in responses] == [200] * 6
+    prompts = [str(call["json"]) for call in await image_calls(sandbox)]
+    assert len(prompts) == 6 and all(any(f"parallel {i}" in p for p in prompts) for i in range(6))

@@ -20,6 +20,11 @@ async def post(client: httpx.AsyncClient, **fields: object) -> httpx.Response:
     return await client.post("/api/generate", json={"prompt": "p", "provider": "api", **fields})
 
 
+async def upstream_calls(sandbox: httpx.AsyncClient) -> list[dict[str, object]]:
+    """What reached any upstream since the log was last cleared (image calls and key checks alike)."""
+    return (await sandbox.get("/_sandbox/requests")).json()["requests"]
+
+
 @pytest.mark.parametrize(
     ("fields", "status", "code"),
     [
@@ -46,20 +51,27 @@ async def post(client: httpx.AsyncClient, **fields: object) -> httpx.Response:
     ],
 )
 async def test_bad_input_is_refused_before_any_job(
-    client: httpx.AsyncClient, fields: dict[str, object], status: int, code: str
+    client: httpx.AsyncClient, sandbox: httpx.AsyncClient, fields: dict[str, object], status: int, code: str
 ) -> None:
+    await sandbox.delete("/_sandbox/requests")
     response = await post(client, **fields)
     assert response.status_code == status, response.text
     body = response.json()
     assert body["code"] == code and set(body) >= FLAT_KEYS
     assert body["requestId"] == response.headers["x-request-id"]
+    assert await upstream_calls(sandbox) == []  # refused before any upstream call
+    assert body["requestId"] not in {
+        job["requestId"] for job in (await client.get("/api/inflight")).json()["jobs"]
+    }
 
 
-async def test_malformed_and_oversized_bodies(client: httpx.AsyncClient) -> None:
+async def test_malformed_and_oversized_bodies(client: httpx.AsyncClient, sandbox: httpx.AsyncClient) -> None:
+    await sandbox.delete("/_sandbox/requests")
     bad = await client.post("/api/generate", content=b"{nope", headers={"content-type": "application/json"})
     assert bad.status_code == 400 and bad.json()["code"] == "INVALID_BODY"
     big = await client.post("/api/generate", content=b"x" * (limits.BODY_LIMIT_BYTES + 1))
     assert big.status_code == 413 and big.json()["code"] == "PAYLOAD_TOO_LARGE"
+    assert await upstream_calls(sandbox) == []
 
 
 @pytest.mark.parametrize(
@@ -89,28 +101,37 @@ async def test_malformed_and_oversized_bodies(client: httpx.AsyncClient) -> None
 async def test_upstream_failures_map_to_documented_codes(
     client: httpx.AsyncClient, sandbox: httpx.AsyncClient, fault: dict[str, object], status: int, code: str
 ) -> None:
+    await sandbox.delete("/_sandbox/requests")
     await sandbox.post("/_sandbox/faults", json={"upstream": "openai", "path": "/responses", **fault})
     response = await post(client)
     assert response.status_code == status, response.text
     body = response.json()
     assert body["code"] == code
+    calls = [c for c in await upstream_calls(sandbox) if str(c["path"]).endswith("/responses")]
+    retried = fault.get("count") == 2  # a 5xx or a refusal is tried once more; the others are not
+    assert len(calls) == (2 if retried else 1), calls
     assert "Invalid value" not in body["error"]  # upstream text never passes through
     if code == "INVALID_REQUEST":
         assert body["upstreamCode"] == "invalid_value" and body["upstreamParam"] == "tools[0].size"
 
 
 async def test_a_single_5xx_is_retried_once(client: httpx.AsyncClient, sandbox: httpx.AsyncClient) -> None:
+    await sandbox.delete("/_sandbox/requests")
     await sandbox.post("/_sandbox/faults", json={"upstream": "openai", "path": "/responses", "status": 503})
     response = await post(client)
     assert response.status_code == 200, response.text
+    assert len([c for c in await upstream_calls(sandbox) if str(c["path"]).endswith("/responses")]) == 2
 
 
 async def test_an_upstream_that_hangs_times_out(
     client: httpx.AsyncClient, sandbox: httpx.AsyncClient
 ) -> None:
+    await sandbox.delete("/_sandbox/requests")
     await sandbox.post("/_sandbox/faults", json={"upstream": "openai", "path": "/responses", "mode": "hang"})
     response = await post(client)
     assert response.status_code == 504 and response.json()["code"] == "RESPONSES_IMAGE_TIMEOUT"
+    calls = [c for c in await upstream_calls(sandbox) if str(c["path"]).endswith("/responses")]
+    assert len(calls) == 1  # a timeout is not retried
 
 
 @pytest.fixture(scope="module")

@@ -58,6 +58,10 @@ async def test_capabilities(client: httpx.AsyncClient) -> None:
     assert caps["limits"]["maxRefCount"] == limits.MAX_REFERENCES
     assert caps["providerSurfaces"]["api"]["generate"] is True
     assert "gpt-5.4" in caps["models"]["api"] and "low" in caps["qualities"]
+    video = caps["video"]
+    assert video["available"] is True and video["status"] == "up"
+    assert video["providers"] == ["grok", "grok-api"] and "grok-imagine-video" in video["models"]
+    assert video["maxReferenceImages"] == limits.VIDEO_MAX_REFERENCES
 
 
 async def test_request_id_is_echoed_and_reaches_every_log(

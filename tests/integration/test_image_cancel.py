@@ -30,6 +30,11 @@ async def wait_running(client: httpx.AsyncClient, request_id: str) -> None:
     await wait_until(running)
 
 
+async def upstream_answered(sandbox: httpx.AsyncClient, path: str) -> bool:
+    requests = (await sandbox.get("/_sandbox/requests", params={"path": path})).json()["requests"]
+    return bool(requests) and all(r.get("delayElapsed") for r in requests)
+
+
 async def upstream_seen(sandbox: httpx.AsyncClient, path: str) -> int:
     return len((await sandbox.get("/_sandbox/requests", params={"path": path})).json()["requests"])
 
@@ -58,7 +63,7 @@ async def test_cancel_aborts_the_upstream_and_keeps_nothing(
     assert mine[-1].data["status"] == 499
     assert "done" not in [f.event for f in mine]
     # past the moment the upstream would have answered: still nothing kept, and no retry was sent
-    await asyncio.sleep(3.5)
+    await wait_until(lambda: upstream_answered(sandbox, "/responses"), timeout=15)
     assert files_of_request(stack, request_id) == []
     assert await history_rows(client, requestId=request_id) == []
     assert await upstream_seen(sandbox, "/responses") == 1

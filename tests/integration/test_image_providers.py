@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from ima2_common.media import strip_data_url
 from tests.image_support import (
     PROVIDERS,
     EventWatch,
@@ -153,7 +154,12 @@ async def test_generate(
     for meta in (kept.sidecar, kept.xmp):
         assert meta["provider"] == provider and meta["kind"] == "classic" and meta["sessionId"] == "s_prov"
         assert meta["requestId"] == request_id and meta["prompt"] == prompt
-    assert [row["filename"] for row in await history_rows(api, requestId=request_id)] == [body["filename"]]
+    rows = await history_rows(api, requestId=request_id)
+    assert [row["filename"] for row in rows] == [body["filename"]]
+    # The format is what the bytes are (Grok and agy answer JPEG whatever was asked for).
+    fmt = {"image/png": "png", "image/jpeg": "jpeg", "image/webp": "webp"}[strip_data_url(body["image"])[0]]
+    assert kept.sidecar["format"] == kept.xmp["format"] == rows[0]["format"] == fmt
+    assert body["filename"].endswith(f".{fmt}") and (fmt == "jpeg") == provider.startswith(("grok", "agy"))
     await check_generation_reached_upstream(provider, upstream, provider_stack, prompt)
 
 

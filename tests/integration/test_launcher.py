@@ -70,6 +70,8 @@ def test_ctrl_c_leaves_no_process_behind(tmp_path: Path) -> None:
     assert set(children) >= {"gateway", "svc-image", "svc-video", "svc-library", "svc-auth", "nats"}
     assert running.stop(signal.SIGINT) == 0
     assert not [name for name, pid in children.items() if pid_alive(pid)]
+    said = (running.home / "launcher.out").read_text()
+    assert "ima2: stopping" in said and said.rstrip().endswith("ima2: stopped")  # Ctrl-C is answered
 
 
 def test_non_loopback_bind_needs_a_valid_access_token(tmp_path: Path) -> None:

@@ -73,6 +73,45 @@ async def test_history_filters_pages_and_groups(api: Api) -> None:
     nested_error(await api.http.get("/api/history", params={"before": "yesterday"}), 400, "INVALID_REQUEST")
 
 
+async def test_history_search_by_prompt(api: Api) -> None:
+    word = f"zq{uid()}"  # a word no other test stores
+    base = int(time.time() * 1000)
+    lighthouse = await save_media(api, {"createdAt": base, "prompt": f"A {word} lighthouse at dusk"})
+    harbour = await save_media(
+        api, {"createdAt": base + 1, "prompt": f"{word.upper()} harbour, Lighthouses far"}
+    )
+    user_only = await save_media(api, {"createdAt": base + 2, "userPrompt": f"été {word} meadow"})
+    await save_media(api, {"createdAt": base + 3, "prompt": "a lighthouse without the marker word"})
+    await save_media(api, {"createdAt": base + 4, "prompt": "{not json", "userPrompt": 7})
+
+    found = await history(api, q=word)
+    assert [i["filename"] for i in found["items"]] == [user_only, harbour, lighthouse]
+    assert found["total"] == 3
+    # Every word must match, as a word prefix, case-insensitively, in any order, in any script.
+    both = await history(api, q=f"lightho {word}")
+    assert [i["filename"] for i in both["items"]] == [harbour, lighthouse] and both["total"] == 2
+    assert [i["filename"] for i in (await history(api, q=f"ét {word}"))["items"]] == [user_only]
+    assert (await history(api, q=f"{word} submarine"))["total"] == 0
+    # Query syntax of either engine is plain text here: quotes, operators and stars match nothing special.
+    assert [i["filename"] for i in (await history(api, q=f'"{word}" * -(:* & |'))["items"]] == [
+        user_only,
+        harbour,
+        lighthouse,
+    ]
+    # Cursor pages over the matches; deleted rows leave the results; restored rows come back.
+    page = await history(api, q=word, limit=2)
+    assert [i["filename"] for i in page["items"]] == [user_only, harbour] and page["total"] == 3
+    rest = await history(api, q=word, limit=2, **page["nextCursor"])
+    assert [i["filename"] for i in rest["items"]] == [lighthouse] and rest["nextCursor"] is None
+    deleted = (await api.http.delete(f"/api/history/{harbour}")).json()
+    assert [i["filename"] for i in (await history(api, q=word))["items"]] == [user_only, lighthouse]
+    restored = await api.http.post(f"/api/history/{harbour}/restore", json={"trashId": deleted["trashId"]})
+    assert restored.status_code == 200, restored.text
+    assert (await history(api, q=word))["total"] == 3
+    grouped = await history(api, q=word, groupBy="session")
+    assert sorted(i["filename"] for i in grouped["loose"]) == sorted([user_only, harbour, lighthouse])
+
+
 async def test_favorites_are_per_browser(api: Api) -> None:
     item = await import_image(api)
     name = item["filename"]

@@ -23,10 +23,13 @@ ROOT = Path(__file__).resolve().parents[2]
 # IMA2_FUZZ_EXAMPLES=30 digs deeper locally.
 EXAMPLES_PER_OPERATION = int(os.environ.get("IMA2_FUZZ_EXAMPLES", "5"))
 
-schema = schemathesis.openapi.from_path(ROOT / "docs" / "openapi.json").exclude(
+schema = (
+    schemathesis.openapi.from_path(ROOT / "docs" / "openapi.json")
     # An endless SSE stream: a client reading it to the end would never finish.
     # tests/integration/test_events.py covers it.
-    path="/api/events"
+    .exclude(path="/api/events")
+    # Not typed yet (tests/test_openapi.py NOT_TYPED_YET): nothing to check answers against.
+    .exclude(path_regex="^/api/video/")
 )
 
 

@@ -1,23 +1,51 @@
-"""The `ima2` command."""
+"""The `ima2` command: the root application, `up`/`serve`, `config` and shell completion."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
 import sys
-import time
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from typer import _completion_shared
 
 from ima2_cli import access_token, client
-from ima2_cli.launcher.stack import LaunchError, Stack, UpOptions, existing_server, run_until_signal
+from ima2_cli.app import CONTEXT, GLOBALS, JsonOpt, QuietOpt, ServerOpt, TimeoutOpt, run, runtime_for
+from ima2_cli.commands import generate, inflight, library, prompts, sessions, system, video
 from ima2_common import limits
 from ima2_common.settings import Settings
+
+app = typer.Typer(
+    name="ima2",
+    help="ima2: a self-hosted image and video generation studio. `ima2 up` starts it; the other "
+    "commands talk to a running server over HTTP.",
+    epilog='Example: ima2 gen "a shiba in space" -q high -o shiba.png',
+    no_args_is_help=True,
+    context_settings=CONTEXT,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
 
 _ACCESS: dict[str, access_token.AccessToken] = {}
 
 
-def _print_ready(stack: Stack) -> None:
+@app.callback()
+def root(
+    server: ServerOpt = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+    timeout: TimeoutOpt = None,
+) -> None:
+    GLOBALS.server, GLOBALS.json, GLOBALS.quiet, GLOBALS.timeout = server, as_json, quiet, timeout
+
+
+# --- up / serve -----------------------------------------------------------------------------------
+
+
+def _print_ready(stack: Any) -> None:
     info = stack.server_info()
     mode = " (sandbox mode: providers answer from local emulators)" if stack.options.sandbox else ""
     note = ""
@@ -40,13 +68,16 @@ def _print_ready(stack: Stack) -> None:
     print(f"data: {stack.settings.home_dir}  logs: {stack.settings.logs_dir}  Ctrl-C to stop", flush=True)
 
 
-def cmd_up(args: argparse.Namespace) -> int:
+def _up(host: str | None, port: int | None, sandbox: bool) -> int:
+    # imported here: the launcher pulls in gRPC and the process tooling, which no client command needs
+    from ima2_cli.launcher.stack import LaunchError, Stack, UpOptions, existing_server, run_until_signal
+
     settings = Settings()
     running = existing_server(settings.server_file)
     if running:
         print(f"ima2 is already running at {running}", file=sys.stderr)
         return 1
-    host = args.host or settings.host
+    host = host or settings.host
     token = ""
     if not access_token.is_local_bind(host):
         try:
@@ -56,7 +87,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             return 1
         _ACCESS["token"] = resolved
         token = resolved.value
-    options = UpOptions(host=host, port=args.port or settings.port, sandbox=args.sandbox, access_token=token)
+    options = UpOptions(host=host, port=port or settings.port, sandbox=sandbox, access_token=token)
     stack = Stack(settings, options)
     restart_delay = float(os.environ.get("IMA2_RESTART_DELAY_SECONDS", "1"))
     try:
@@ -66,116 +97,128 @@ def cmd_up(args: argparse.Namespace) -> int:
         return 1
 
 
-def _client(args: argparse.Namespace) -> client.ApiClient:
-    settings = Settings()
-    config = client.load_config(settings.cli_config_file)
-    return client.ApiClient(
-        client.discover_server(args.server, settings, config), client.access_token(settings, config)
-    )
+HostOpt = Annotated[str | None, typer.Option("--host", help="Gateway bind address (default 127.0.0.1)")]
+PortOpt = Annotated[int | None, typer.Option("--port", help=f"Gateway port (default {limits.DEFAULT_PORT})")]
+SandboxOpt = Annotated[bool, typer.Option("--sandbox", help="Use the offline upstream emulators")]
 
 
-def _run_client(handler: object) -> object:
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return handler(args)  # type: ignore[operator]
-        except client.CliError as exc:
-            print(f"ima2: {exc}", file=sys.stderr)
-            return exc.exit_code
-
-    return run
+@app.command("up", epilog="Example: ima2 up --sandbox", context_settings=CONTEXT)
+def up(host: HostOpt = None, port: PortOpt = None, sandbox: SandboxOpt = False) -> None:
+    """Start the whole stack on this machine (gateway, services, NATS); Ctrl-C stops it."""
+    raise typer.Exit(_up(host, port, sandbox))
 
 
-def cmd_ping(args: argparse.Namespace) -> int:
-    api = _client(args)
-    started = time.monotonic()
-    health = api.request("GET", "/api/health")
-    ms = (time.monotonic() - started) * 1000
-    if args.json:
-        print(json.dumps(health, indent=2))
-    else:
-        state = "ok" if health.get("ok") else health.get("status", "degraded")
-        sandbox = " sandbox" if health.get("sandbox") else ""
-        print(f"{state} {api.server} version {health.get('version')}{sandbox} ({ms:.0f} ms)")
-    return client.EXIT_OK if health.get("ok") else client.EXIT_SERVER
+@app.command("serve", epilog="Example: ima2 serve --port 3400", context_settings=CONTEXT)
+def serve(host: HostOpt = None, port: PortOpt = None, sandbox: SandboxOpt = False) -> None:
+    """Same as `ima2 up`."""
+    raise typer.Exit(_up(host, port, sandbox))
 
 
-def cmd_providers(args: argparse.Namespace) -> int:
-    providers = _client(args).request("GET", "/api/providers")
-    if args.json:
-        print(json.dumps(providers, indent=2))
+# --- config ---------------------------------------------------------------------------------------
+
+
+class ConfigAction(StrEnum):
+    get = "get"
+    set = "set"
+    unset = "unset"
+    path = "path"
+
+
+@app.command(
+    "config",
+    epilog="Example: ima2 config set server http://192.168.1.5:3333",
+    context_settings=CONTEXT,
+)
+def config(
+    action: Annotated[ConfigAction, typer.Argument(help="get, set, unset or path")],
+    key: Annotated[str, typer.Argument(help="server or accessToken")] = "",
+    value: Annotated[
+        str | None, typer.Argument(help="The value; '-' or nothing reads a line from stdin")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The CLI's own settings (server, accessToken) in IMA2_HOME/cli.json (mode 0600)."""
+    rt = runtime_for(None, as_json, False, None)
+
+    def body() -> int:
+        settings = Settings()
+        path = settings.cli_config_file
+        if action is ConfigAction.path:
+            rt.out.emit({"ok": True, "path": str(path)}, lambda: print(path))
+            return client.EXIT_OK
+        if key not in client.CONFIG_KEYS:
+            raise client.CliError(
+                f"unknown key {key!r}; known: {', '.join(client.CONFIG_KEYS)}", client.EXIT_USAGE, "USAGE"
+            )
+        saved = client.load_config(path)
+        if action is ConfigAction.get:
+            found = saved.get(key)
+            if found is None:
+                raise client.CliError(f"{key} is not set", client.EXIT_ERROR, "NOT_SET")
+            shown = client.mask(found) if key in client.SECRET_CONFIG_KEYS else found
+            rt.out.emit({"ok": True, "key": key, "value": shown}, lambda: print(shown))
+            return client.EXIT_OK
+        if action is ConfigAction.unset:
+            saved.pop(key, None)
+        else:
+            given = sys.stdin.readline().strip() if value in (None, "-") else value
+            if not given:
+                raise client.CliError("no value given", client.EXIT_USAGE, "USAGE")
+            if key == "server":
+                given = client.check_url(given, "server")
+            saved[key] = given
+        client.save_config(path, saved)
+        rt.out.emit({"ok": True, "key": key, "set": action is ConfigAction.set}, lambda: None)
         return client.EXIT_OK
-    for name, state in (providers.get("providers") or {}).items():
-        reason = f" ({state['reason']})" if state.get("reason") else ""
-        print(f"{name:<11} {state.get('status', '?')}{reason}")
-    for name, key in (providers.get("keys") or {}).items():
-        print(f"key {name:<7} {key.get('source', 'none')}")
-    return client.EXIT_OK
+
+    raise typer.Exit(run(rt, body))
 
 
-def cmd_config(args: argparse.Namespace) -> int:
-    settings = Settings()
-    path = settings.cli_config_file
-    if args.action == "path":
-        print(path)
-        return client.EXIT_OK
-    if args.key not in client.CONFIG_KEYS:
-        raise client.CliError(
-            f"unknown key {args.key!r}; known: {', '.join(client.CONFIG_KEYS)}", client.EXIT_USAGE
-        )
-    config = client.load_config(path)
-    if args.action == "get":
-        value = config.get(args.key)
-        if value is None:
-            return client.EXIT_ERROR
-        print(client.mask(value) if args.key in client.SECRET_CONFIG_KEYS else value)
-        return client.EXIT_OK
-    if args.action == "unset":
-        config.pop(args.key, None)
-    else:
-        value = sys.stdin.readline().strip() if args.value in (None, "-") else args.value
-        if not value:
-            raise client.CliError("no value given", client.EXIT_USAGE)
-        config[args.key] = value
-    client.save_config(path, config)
-    return client.EXIT_OK
+# --- completion -----------------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ima2", description="ima2: image and video generation studio")
-    commands = parser.add_subparsers(dest="command", required=True)
-    for name in ("up", "serve"):
-        up = commands.add_parser(name, help="start the whole stack on this machine")
-        up.add_argument("--host", default=None, help="gateway bind address (default 127.0.0.1)")
-        up.add_argument(
-            "--port", type=int, default=None, help=f"gateway port (default {limits.DEFAULT_PORT})"
-        )
-        up.add_argument("--sandbox", action="store_true", help="use the offline upstream emulators")
-        up.set_defaults(handler=cmd_up)
-    for name, handler, text in (
-        ("ping", cmd_ping, "check that the server answers (GET /api/health)"),
-        ("providers", cmd_providers, "provider availability and key sources (GET /api/providers)"),
-    ):
-        sub = commands.add_parser(name, help=text)
-        sub.add_argument(
-            "--server", default=None, help="server URL (default: IMA2_SERVER, config, server.json)"
-        )
-        sub.add_argument("--json", action="store_true", help="print the raw JSON")
-        sub.set_defaults(handler=_run_client(handler))
-    config = commands.add_parser(
-        "config", help="the CLI's own settings (server, accessToken) in IMA2_HOME/cli.json"
+class Shell(StrEnum):
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"
+
+
+@app.command(
+    "completion",
+    epilog="Example: ima2 completion bash >> ~/.bashrc",
+    context_settings=CONTEXT,
+)
+def completion(shell: Annotated[Shell, typer.Argument(help="bash, zsh or fish")]) -> None:
+    """Print the shell completion script for bash, zsh or fish."""
+    script = _completion_shared.get_completion_script(
+        prog_name="ima2", complete_var="_IMA2_COMPLETE", shell=shell.value
     )
-    config.add_argument("action", choices=("get", "set", "unset", "path"))
-    config.add_argument("key", nargs="?", default="")
-    config.add_argument(
-        "value", nargs="?", default=None, help="the value; '-' or nothing reads one line from stdin"
-    )
-    config.set_defaults(handler=_run_client(cmd_config))
-    return parser
+    print(script)
+
+
+for module in (system, generate, video, library, sessions, prompts, inflight):
+    module.register(app)
+
+
+# click's usage error, as vendored by Typer (BadParameter is one)
+UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
-    sys.exit(args.handler(args))
+    """Run `ima2`; a usage error is also one JSON document on stdout when --json was asked for."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        result = app(args=args, prog_name="ima2", standalone_mode=False)
+    except UsageError as err:
+        if "--json" in args:
+            body = {"ok": False, "error": err.format_message(), "code": "USAGE", "status": None}
+            print(json.dumps(body), flush=True)
+        err.show()
+        sys.exit(client.EXIT_USAGE)
+    except typer.Abort:
+        print("ima2: interrupted", file=sys.stderr)
+        sys.exit(client.EXIT_INTERRUPTED)
+    sys.exit(result if isinstance(result, int) else client.EXIT_OK)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,16 @@ GEMINI_MODELS = {"nano-banana-2": "gemini-3.1-flash-image", "nano-banana-pro": "
 GEMINI_DEFAULT_MODEL = "nano-banana-2"
 AGY_MODEL = "nano-banana-2"
 VIDEO_MODELS = ("grok-imagine-video", "grok-imagine-video-1.5-preview")
+GROK_VIDEO_BASE_MODEL = "grok-imagine-video"  # the default, the 400 fallback, the only edit/extend model
+VIDEO_MODEL_ALIASES = {"grok-imagine-video-1.5": "grok-imagine-video-1.5-preview"}
+VIDEO_RESOLUTIONS = ("480p", "720p")
+VIDEO_DEFAULT_RESOLUTION = "480p"
+VIDEO_ASPECT_RATIOS = ("1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3", "auto")
+VIDEO_DEFAULT_ASPECT_RATIO = "auto"
+VIDEO_MODES = ("text-to-video", "image-to-video", "reference-to-video")
+# The Grok planner model chosen at runtime lives under this key of the JetStream config bucket;
+# images and video read the same value.
+GROK_PLANNER_CONFIG_KEY = "grok.plannerModel"
 
 DEFAULTS = {
     "quality": "medium",

@@ -50,17 +50,8 @@ def event_subject(kind: str, request_id: str) -> str:
     return f"{EVENTS_SUBJECT_PREFIX}.{kind}.{subject_token(request_id)}"
 
 
-def with_job_ids(payload: dict[str, Any], request_id: str) -> dict[str, Any]:
-    """Every payload carries jobId (== requestId) and requestId."""
-    return {**payload, "requestId": payload.get("requestId") or request_id, "jobId": request_id}
-
-
 def stored_ref(filename: str, mime: str) -> dict[str, Any]:
     return {MEDIA_REF: {"file": filename, "mime": mime}}
-
-
-def preview_ref(name: str, mime: str) -> dict[str, Any]:
-    return {MEDIA_REF: {"preview": name, "mime": mime}}
 
 
 def media_slots(payload: dict[str, Any]) -> list[dict[str, Any]]:

@@ -32,6 +32,7 @@ PREVIEW_TTL_SECONDS = 600.0  # partial previews in the object store
 PREVIEWS_MAX_BYTES = 512 * 1024 * 1024
 HISTORY_DEFAULT_PAGE = 50
 HISTORY_MAX_PAGE = 500
+HISTORY_SEARCH_MAX_CHARS = 200  # `q` of GET /api/history beyond this is cut
 GRAPH_MAX_NODES = 500
 GRAPH_MAX_EDGES = 1000
 GRAPH_MAX_BODY_BYTES = 32 * 1024 * 1024  # PUT graph bodies beyond are GRAPH_TOO_LARGE before parsing
@@ -47,3 +48,19 @@ REQUEST_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,128}$"
 
 THUMB_WIDTH = 320
 THUMB_QUALITY = 70
+
+# Grok video (spec "Video Generation", reference §4.4, upstream-apis §1.5)
+VIDEO_MIN_DURATION = 1
+VIDEO_MAX_DURATION = 15
+VIDEO_DEFAULT_DURATION = 5
+VIDEO_R2V_MAX_DURATION = 10  # reference-to-video clamps to this
+VIDEO_EXTEND_MIN_DURATION = 2
+VIDEO_EXTEND_MAX_DURATION = 10
+VIDEO_MAX_REFERENCES = 7  # GROK_VIDEO_REF_TOO_MANY beyond
+VIDEO_DOWNLOAD_MAX_BYTES = 100 * 1024 * 1024  # GROK_VIDEO_DOWNLOAD_FAILED beyond
+VIDEO_POLL_INTERVAL_SECONDS = 5.0
+VIDEO_POLL_BUDGET_SECONDS = 900.0  # GROK_VIDEO_TIMEOUT after this long in total
+VIDEO_STALL_SECONDS = 180.0  # progress unchanged this long: progress{stalled:true}
+VIDEO_POLL_MAX_TRANSIENT_ERRORS = 5  # consecutive 5xx/429/network poll failures tolerated
+VIDEO_CONTINUITY_MAX_ENTRIES = 4  # keep-start-plus-latest-3
+VIDEO_STORYBOARD_TRIM_SECONDS = 1.0

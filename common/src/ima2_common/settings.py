@@ -80,6 +80,21 @@ class Settings(BaseSettings):
     grok_planner_timeout_ms: int = 60_000
     grok_image_timeout_ms: int = 120_000
     gemini_timeout_seconds: float = 120.0
+    video_poll_interval_seconds: float = Field(
+        default=limits.VIDEO_POLL_INTERVAL_SECONDS, description="Pause between polls of an xAI video job"
+    )
+    video_poll_budget_seconds: float = Field(
+        default=limits.VIDEO_POLL_BUDGET_SECONDS,
+        description="A video job polls this long, then GROK_VIDEO_TIMEOUT",
+    )
+    video_stall_seconds: float = Field(
+        default=limits.VIDEO_STALL_SECONDS, description="Unchanged progress this long is reported as stalled"
+    )
+    video_submit_timeout_seconds: float = Field(default=60.0, description="The xAI video submit call")
+    video_download_timeout_seconds: float = Field(default=120.0, description="Downloading a finished video")
+    video_ffmpeg_timeout_seconds: float = Field(
+        default=60.0, description="One ffmpeg run (frames, thumbnails, storyboard trim)"
+    )
     agy_bin: str = Field(default="", description="The Antigravity CLI (default: agy on PATH)")
     agy_timeout_seconds: float = 360.0
 

@@ -17,6 +17,9 @@ def main() -> None:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=3,
+        # Longer than clients keep idle connections (httpx 5 s, browsers more): a server closing an
+        # idle connection just as a client reuses it would drop that request unanswered.
+        timeout_keep_alive=75,
         ws="none",
     )
 

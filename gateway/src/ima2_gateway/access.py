@@ -38,6 +38,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ima2_common.errors import Ima2Error
 from ima2_common.settings import Settings
+from ima2_gateway import signin_page
 from ima2_gateway.errors import error_body
 
 LOCAL_BIND_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
@@ -372,6 +373,7 @@ class AccessControlMiddleware:
         if len(query_tokens) > 1:
             raise Rejected("ACCESS_TOKEN_REQUIRED", "The token parameter was sent more than once.")
         if query_tokens:  # never passed on to the routes
+            scope["ima2.token_in_query"] = True  # for the sign-in page's "not accepted" note
             scope["query_string"] = urlencode([(n, v) for n, v in query if n != "token"]).encode("latin-1")
         if header_token is not None:
             if not self.policy.token_ok(header_token):
@@ -391,6 +393,8 @@ class AccessControlMiddleware:
         raise Rejected("ACCESS_TOKEN_REQUIRED", "A valid access token is required.")
 
     async def _reject(self, scope: Scope, send: Send, err: Ima2Error) -> None:
+        if err.code == "ACCESS_TOKEN_REQUIRED" and await self._sign_in_page(scope, send):
+            return
         request_id = (scope.get("state") or {}).get("request_id")
         body = json.dumps(error_body(err, "nested", request_id)).encode()
         headers = [
@@ -402,6 +406,28 @@ class AccessControlMiddleware:
             headers.append((b"www-authenticate", b'Bearer realm="ima2"'))
         await send({"type": "http.response.start", "status": err.status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+    async def _sign_in_page(self, scope: Scope, send: Send) -> bool:
+        """A browser opening a page gets the sign-in form (still 401) instead of a JSON body."""
+        accept = b", ".join(_headers(scope).get(b"accept") or []).decode("latin-1")
+        path = scope.get("path", "/")
+        if not signin_page.wants_page(scope.get("method", "GET"), path, accept):
+            return False
+        body = signin_page.render(path, token_was_sent=bool(scope.get("ima2.token_in_query")))
+        headers = [
+            (b"content-type", b"text/html; charset=utf-8"),
+            (b"content-length", str(len(body)).encode()),
+            (b"cache-control", b"no-store"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"www-authenticate", b'Bearer realm="ima2"'),
+            (
+                b"content-security-policy",
+                b"default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+            ),
+        ]
+        await send({"type": "http.response.start", "status": 401, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if scope.get("method") == "HEAD" else body})
+        return True
 
     async def _redirect_without_token(self, scope: Scope, send: Send, cookie: bytes) -> None:
         location = scope.get("path", "/") or "/"

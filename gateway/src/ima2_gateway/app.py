@@ -44,6 +44,7 @@ from ima2_gateway.routes import (
     provider_status,
     sessions,
     storage,
+    video,
 )
 from ima2_gateway.routes.docs import mount_docs
 from ima2_gateway.routes.web import mount_web
@@ -135,6 +136,7 @@ def create_app(settings: Settings) -> FastAPI:
         prompts,
         storage,
         metadata,
+        video,
     )
     for module in routers:
         app.include_router(module.router)

@@ -23,6 +23,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from ima2_common import events
 from ima2_common.errors import Ima2Error, error_payload
+from ima2_common.job_events import ErrorEvent, parse_event
 from ima2_common.logging import log_fields
 from ima2_gateway.context import Gateway, gateway
 from ima2_gateway.errors import error_response
@@ -59,8 +60,8 @@ def error_from_event(payload: dict[str, Any]) -> Ima2Error:
 
 
 def _job_error_event(err: Ima2Error, request_id: str) -> common_pb2.JobEvent:
-    payload = events.with_job_ids(error_payload(err), request_id)
-    return common_pb2.JobEvent(event=events.ERROR, payload_json=json.dumps(payload))
+    event = ErrorEvent.of(err, requestId=request_id, jobId=request_id)
+    return common_pb2.JobEvent(event=event.name, payload_json=event.to_json())
 
 
 async def _admitted(gw: Gateway, request_id: str) -> bool:
@@ -155,7 +156,7 @@ async def answer_json(
                     body["async"] = True
                 return JSONResponse(body, status_code=202)
             if item.event == events.DONE:
-                body = public_payload(await media.inline(payload))
+                body = public_payload((await media.inline(parse_event(item.event, payload))).payload())
                 body.pop("jobId", None)
                 return JSONResponse(body)
             if item.event == events.ERROR:
@@ -261,6 +262,37 @@ async def answer_sse(
         return JSONResponse({"requestId": request_id}, status_code=202)
     return StreamingResponse(
         _sse_body(first, source, request_id, gw),
+        media_type=SSE_MEDIA_TYPE,
+        headers=SSE_HEADERS,
+    )
+
+
+async def _flushed_sse_body(
+    source: AsyncIterator[common_pb2.JobEvent], request_id: str, gw: Gateway
+) -> AsyncIterator[bytes]:
+    yield PING  # the headers and a first byte go out before the job has said anything
+    try:
+        first = await anext(source)
+    except (Ima2Error, StopAsyncIteration) as exc:
+        await source.aclose()
+        err = (
+            exc
+            if isinstance(exc, Ima2Error)
+            else Ima2Error("GENERATE_FAILED", "The job ended without events.")
+        )
+        yield frame(events.ERROR, {**error_payload(err), "requestId": request_id})
+        return
+    async for chunk in _sse_body(first, source, request_id, gw):
+        yield chunk
+
+
+def answer_sse_flushed(stream: AsyncIterator[Any], request: Request, *, request_id: str) -> StreamingResponse:
+    """Per-request SSE whose headers are sent at once (the video route): every failure, even one
+    before the job exists (admission, inputs), is an SSE `error` event on the open stream."""
+    gw = gateway(request)
+    source = job_events(gw, stream, request_id)
+    return StreamingResponse(
+        _flushed_sse_body(source, request_id, gw),
         media_type=SSE_MEDIA_TYPE,
         headers=SSE_HEADERS,
     )

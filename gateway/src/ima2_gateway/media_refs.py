@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any
 
 from nats.js.object_store import ObjectStore
 from starlette.concurrency import run_in_threadpool
 
 from ima2_common import events
 from ima2_common.errors import Ima2Error
+from ima2_common.job_events import JobEvent, MediaRef, WithMedia, parse_event
 from ima2_common.logging import log_fields
 from ima2_common.media import to_data_url
 from ima2_gateway.media_files import resolve_media
@@ -38,29 +38,36 @@ class MediaInliner:
         self.root = root
         self.previews = previews
 
-    async def _bytes(self, ref: dict[str, Any]) -> bytes | None:
-        if isinstance(ref.get("file"), str):
-            return await run_in_threadpool(_read_stored, self.root, ref["file"])
-        if isinstance(ref.get("preview"), str):
+    async def _bytes(self, ref: MediaRef) -> bytes | None:
+        if ref.file:
+            return await run_in_threadpool(_read_stored, self.root, ref.file)
+        if ref.preview:
             try:
-                return (await self.previews.get(ref["preview"])).data
+                return (await self.previews.get(ref.preview)).data
             except Exception as exc:
                 log.warning("preview unavailable", extra=log_fields(error=type(exc).__name__))
         return None
 
-    async def inline(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """Replace every media reference of the payload (in place) by its `image` data URL."""
-        for slot in events.media_slots(payload):
-            ref = slot.pop(events.MEDIA_REF, None)
-            if not isinstance(ref, dict):
-                continue
-            data = await self._bytes(ref)
-            if data:
-                slot["image"] = to_data_url(data, str(ref.get("mime") or "image/png"))
-        return payload
+    async def _data_url(self, ref: MediaRef) -> str | None:
+        data = await self._bytes(ref)
+        return to_data_url(data, ref.mime) if data else None
+
+    async def inline(self, event: JobEvent) -> JobEvent:
+        """Replace the event's media references (in place) by `image` data URLs."""
+        if isinstance(event, WithMedia) and event.mediaRef is not None:
+            event.image = await self._data_url(event.mediaRef)
+            event.mediaRef = None
+        for entry in getattr(event, "images", None) or []:
+            raw = entry.pop(events.MEDIA_REF, None)
+            if isinstance(raw, dict):
+                image = await self._data_url(MediaRef.model_validate(raw))
+                if image:
+                    entry["image"] = image
+        return event
 
     async def frame(self, event: str, raw: bytes, event_id: int | None) -> bytes:
         """The SSE frame of one event, with its images inlined (raw bytes pass through untouched)."""
         if events.MEDIA_REF_MARK not in raw:
             return frame(event, raw, event_id)
-        return frame(event, await self.inline(json.loads(raw)), event_id)
+        inlined = await self.inline(parse_event(event, json.loads(raw)))
+        return frame(event, inlined.to_json(), event_id)

@@ -5,6 +5,7 @@ any job is admitted or any upstream is called."""
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from fastapi import Request
@@ -12,6 +13,7 @@ from fastapi import Request
 from ima2_common import catalog, limits
 from ima2_common.errors import Ima2Error
 from ima2_common.media import decode_base64, image_size, png_info, strip_data_url
+from ima2_gateway.models.base import parse_json_object
 from ima2_gateway.models.images import (
     CONTEXT_MODES,
     EditRequest,
@@ -179,3 +181,36 @@ def multimode_request(body: MultimodeRequest, request: Request) -> image_pb2.Mul
         options=image_job_options(body, request),
         max_images=body.maxImages or limits.DEFAULT_MULTIMODE_IMAGES,
     )
+
+
+# -- dict bodies: the video routes read these until they get their models (models/video.py) --------
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    """The JSON object body (INVALID_BODY otherwise); an empty body is `{}`."""
+    return parse_json_object(await request.body())
+
+
+def resolve_request_id(body: dict[str, Any], request: Request) -> str:
+    value = body.get("requestId")
+    if value in (None, ""):
+        return str(request.state.request_id)
+    if not isinstance(value, str) or not REQUEST_ID_RE.match(value):
+        raise Ima2Error("INVALID_REQUEST_ID")
+    return value
+
+
+def validate_references(value: Any, max_count: int = limits.MAX_REFERENCES) -> list[str]:
+    """A list of reference images (REF_NOT_ARRAY, REF_TOO_MANY, REF_NOT_STRING, then `check_reference`)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise Ima2Error("REF_NOT_ARRAY")
+    if len(value) > max_count:
+        raise Ima2Error("REF_TOO_MANY", f"At most {max_count} reference images are allowed.")
+    refs = []
+    for item in value:
+        if not isinstance(item, str):
+            raise Ima2Error("REF_NOT_STRING")
+        refs.append(check_reference(item))
+    return refs

@@ -68,8 +68,9 @@ class JobRegistry(InflightView):
         await self.jobs.put(job_key(request_id), json.dumps(record).encode())
         return record
 
-    async def set_phase(self, request_id: str, phase: str) -> None:
-        record = await self.get(request_id)
+    async def set_phase(self, request_id: str, phase: str, record: dict[str, Any] | None = None) -> None:
+        """Record the job's phase; `record` is the owner's copy (saves reading it back)."""
+        record = record if record is not None else await self.get(request_id)
         if record is None:
             return
         record.update(phase=phase, phaseAt=now_ms())
@@ -93,12 +94,19 @@ class JobRegistry(InflightView):
         return bool(removed)
 
     async def finish(
-        self, request_id: str, status: str, http_status: int = 200, error_code: str | None = None
+        self,
+        request_id: str,
+        status: str,
+        http_status: int = 200,
+        error_code: str | None = None,
+        record: dict[str, Any] | None = None,
     ) -> bool:
         """End a job once: release its slot and keep a terminal snapshot. False if already ended."""
         if not await self.release(request_id):
             return False
-        record = await self.get(request_id) or {"requestId": request_id, "startedAt": now_ms(), "meta": {}}
+        if record is None:
+            record = await self.get(request_id)
+        record = record or {"requestId": request_id, "startedAt": now_ms(), "meta": {}}
         finished = now_ms()
         snapshot = {
             **record,

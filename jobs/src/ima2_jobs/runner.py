@@ -20,7 +20,15 @@ from nats.js import JetStreamContext
 from nats.js.object_store import ObjectStore
 
 from ima2_common import events
-from ima2_common.errors import Ima2Error, error_payload
+from ima2_common.errors import Ima2Error
+from ima2_common.job_events import (
+    DoneEvent,
+    ErrorEvent,
+    JobEvent,
+    MediaRef,
+    PartialEvent,
+    PhaseEvent,
+)
 from ima2_common.logging import job_id_var, log_fields, request_id_var
 from ima2_jobs.registry import JobRegistry
 from ima2_proto.v1 import common_pb2
@@ -30,18 +38,18 @@ PUBLISH_TIMEOUT = 2.0
 TERMINAL_PUBLISH_TRIES = 5
 
 
-async def publish_event(
-    js: JetStreamContext, kind: str, request_id: str, event: str, payload: dict[str, Any]
-) -> int:
+async def publish_event(js: JetStreamContext, kind: str, request_id: str, event: JobEvent) -> int:
     """Publish one event; returns its stream sequence (the SSE id), 0 when it could not be published.
 
     A terminal event is tried again (NATS may be restarting), and if it still cannot be published
     as it is, a small error event takes its place: a job never ends in silence.
     """
-    data = json.dumps(events.with_job_ids(payload, request_id), separators=(",", ":")).encode()
-    headers = {events.HEADER_EVENT: event, events.HEADER_REQUEST_ID: request_id}
+    event.requestId = event.requestId or request_id
+    event.jobId = request_id
+    data = event.to_json().encode()
+    headers = {events.HEADER_EVENT: event.name, events.HEADER_REQUEST_ID: request_id}
     subject = events.event_subject(kind, request_id)
-    tries = TERMINAL_PUBLISH_TRIES if event in events.TERMINAL_EVENTS else 1
+    tries = TERMINAL_PUBLISH_TRIES if event.name in events.TERMINAL_EVENTS else 1
     for attempt in range(tries):
         try:
             ack = await js.publish(subject, data, headers=headers, timeout=PUBLISH_TIMEOUT)
@@ -49,13 +57,13 @@ async def publish_event(
         except Exception as exc:
             log.warning(
                 "event publish failed",
-                extra=log_fields(event=event, error=type(exc).__name__, attempt=attempt),
+                extra=log_fields(event=event.name, error=type(exc).__name__, attempt=attempt),
             )
             if attempt + 1 < tries:
                 await asyncio.sleep(0.25 * 2**attempt)  # back off while NATS comes back
-    if event == events.DONE:
+    if isinstance(event, DoneEvent):
         err = Ima2Error("EVENTS_UNAVAILABLE", "The result could not be delivered on the event stream.")
-        return await publish_event(js, kind, request_id, events.ERROR, {**error_payload(err), "jobSeq": 0})
+        return await publish_event(js, kind, request_id, ErrorEvent.of(err, jobSeq=event.jobSeq))
     return 0
 
 
@@ -68,21 +76,23 @@ class Job:
         self.task: asyncio.Task[None] | None = None
         self.canceled = False
         self.ended = False
+        self.record: dict[str, Any] | None = None  # this owner's copy of the registry record
         self._seq = 0
 
-    async def emit(self, event: str, payload: dict[str, Any], publish: bool = True) -> None:
+    async def emit(self, event: JobEvent, publish: bool = True) -> None:
         """Publish on NATS and hand to the caller's stream; `publish=False` only tells the caller."""
         if self.ended:
             return
         self._seq += 1
-        body = {**payload, "jobSeq": self._seq}
-        if event in events.TERMINAL_EVENTS:
+        event.jobSeq = self._seq
+        event.requestId = event.requestId or self.request_id
+        event.jobId = self.request_id
+        if event.name in events.TERMINAL_EVENTS:
             self.ended = True
-        seq = await publish_event(self.runner.js, self.kind, self.request_id, event, body) if publish else 0
+        seq = await publish_event(self.runner.js, self.kind, self.request_id, event) if publish else 0
         if self.queue is not None:
-            full = events.with_job_ids(body, self.request_id)
             await self.queue.put(
-                common_pb2.JobEvent(event=event, payload_json=json.dumps(full), stream_seq=seq)
+                common_pb2.JobEvent(event=event.name, payload_json=event.to_json(), stream_seq=seq)
             )
 
     async def partial(self, data: bytes, mime: str, index: int) -> None:
@@ -93,11 +103,15 @@ class Job:
         except Exception as exc:  # a preview is a nicety: the job goes on without it
             log.warning("preview not stored", extra=log_fields(error=type(exc).__name__))
             return
-        await self.emit(events.PARTIAL, {**events.preview_ref(name, mime), "index": index})
+        await self.emit(PartialEvent(mediaRef=MediaRef(preview=name, mime=mime), index=index))
+
+    async def set_phase(self, phase: str) -> None:
+        """Record the job's phase in the registry (what /api/inflight shows), without an event."""
+        await self.runner.registry.set_phase(self.request_id, phase, self.record)
 
     async def phase(self, phase: str, **extra: Any) -> None:
-        await self.runner.registry.set_phase(self.request_id, phase)
-        await self.emit(events.PHASE, {"phase": phase, **extra})
+        await self.set_phase(phase)
+        await self.emit(PhaseEvent(phase=phase, **extra))
 
     def raise_if_canceled(self) -> None:
         if self.canceled:
@@ -163,9 +177,7 @@ class JobRunner:
         record = await self.registry.get(request_id) or {}
         if not await self.registry.finish(request_id, status, err.status, err.code):
             return False
-        await publish_event(
-            self.js, record.get("kind", "job"), request_id, events.ERROR, {**error_payload(err), "jobSeq": 0}
-        )
+        await publish_event(self.js, record.get("kind", "job"), request_id, ErrorEvent.of(err, jobSeq=0))
         return True
 
     async def reap_expired(self) -> None:
@@ -188,8 +200,9 @@ class JobRunner:
         self, request_id: str, kind: str, meta: dict[str, Any], work: Work, async_mode: bool
     ) -> AsyncIterator[common_pb2.JobEvent]:
         """Admit the job, run `work` in the background and stream its events to the caller."""
-        await self.registry.admit(request_id, kind, meta, self.owner)
+        record = await self.registry.admit(request_id, kind, meta, self.owner)
         job = Job(self, request_id, kind, streaming=not async_mode)
+        job.record = record
         self.jobs[request_id] = job
         job.task = asyncio.create_task(self._execute(job, work))
         if async_mode:
@@ -207,71 +220,44 @@ class JobRunner:
     async def _execute(self, job: Job, work: Work) -> None:
         request_id_var.set(job.request_id)
         job_id_var.set(job.request_id)
+        ending: DoneEvent | ErrorEvent
         try:
             result = await work(job)
             job.raise_if_canceled()
-            event, payload, status, http_status, code = events.DONE, result, "completed", 200, None
+            ending, status = DoneEvent(**result), "completed"
         except asyncio.CancelledError:
-            err = Ima2Error("GENERATION_CANCELED")
-            event, payload, status, http_status, code = (
-                events.ERROR,
-                error_payload(err),
-                "canceled",
-                499,
-                err.code,
-            )
+            ending, status = ErrorEvent.of(Ima2Error("GENERATION_CANCELED")), "canceled"
         except Ima2Error as err:
-            event, payload, status, http_status, code = (
-                events.ERROR,
-                error_payload(err),
-                "error",
-                err.status,
-                err.code,
-            )
+            ending, status = ErrorEvent.of(err), "error"
         except Exception as exc:
             log.error("job crashed", exc_info=exc)
-            err = Ima2Error("GENERATE_FAILED")
-            event, payload, status, http_status, code = (
-                events.ERROR,
-                error_payload(err),
-                "error",
-                err.status,
-                err.code,
-            )
-        if job.canceled and code != "GENERATION_CANCELED":
+            ending, status = ErrorEvent.of(Ima2Error("GENERATE_FAILED")), "error"
+        if job.canceled and status != "canceled":
             # The owner acknowledged a cancel: it wins over whatever raced it to the end.
-            err = Ima2Error("GENERATION_CANCELED")
-            event, payload, status, http_status, code = (
-                events.ERROR,
-                error_payload(err),
-                "canceled",
-                499,
-                err.code,
-            )
+            ending, status = ErrorEvent.of(Ima2Error("GENERATION_CANCELED")), "canceled"
         self.jobs.pop(job.request_id, None)
         # Shielded: a late cancel must not cut the ending short.
-        await asyncio.shield(self._conclude(job, event, payload, status, http_status, code))
+        await asyncio.shield(self._conclude(job, ending, status))
 
-    async def _conclude(
-        self, job: Job, event: str, payload: dict[str, Any], status: str, http_status: int, code: str | None
-    ) -> None:
+    async def _conclude(self, job: Job, ending: DoneEvent | ErrorEvent, status: str) -> None:
+        http_status, code = (200, None) if isinstance(ending, DoneEvent) else (ending.status, ending.code)
         # The registry goes first: whoever sees the terminal event no longer finds the job listed.
         try:
-            ended_here = await self.registry.finish(job.request_id, status, http_status, code)
+            ended_here = await self.registry.finish(job.request_id, status, http_status, code, job.record)
         except Exception as exc:
             log.warning("job registry unreachable at finish", extra=log_fields(error=type(exc).__name__))
             ended_here = True
         if ended_here:
-            await job.emit(event, payload)
+            await job.emit(ending)
         else:
             # Somebody else ended it first (a forced cancel, an expired lease): that ending won and
             # was already published; the caller still waiting on this stream learns it from the snapshot.
-            await job.emit(events.ERROR, await self._ending_elsewhere(job.request_id), publish=False)
+            await job.emit(await self._ending_elsewhere(job.request_id), publish=False)
         log.info(
             "job finished", extra=log_fields(kind=job.kind, status=status, code=code, endedHere=ended_here)
         )
 
-    async def _ending_elsewhere(self, request_id: str) -> dict[str, Any]:
+    async def _ending_elsewhere(self, request_id: str) -> ErrorEvent:
         snapshot = await self.registry.terminal_snapshot(request_id)
         code = str((snapshot or {}).get("errorCode") or "JOB_TRACKING_TIMEOUT")
-        return error_payload(Ima2Error(code))
+        return ErrorEvent.of(Ima2Error(code))

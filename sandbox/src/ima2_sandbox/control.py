@@ -36,7 +36,27 @@ UPSTREAMS = (
     "google-oauth",
     "billing",
 )
-MODES = ("error", "hang", "safety", "empty", "slow-stream", "drop")
+MODES = (
+    "error",
+    "hang",
+    "safety",
+    "empty",
+    "slow-stream",
+    "drop",
+    # xAI video jobs, taken on the submit (`path: "/videos/generations"`, edits, extensions):
+    "video-failed",  # the job ends `failed` with error.code = `reason` (default internal_error)
+    "video-expired",  # the job ends `expired`
+    "video-stalled",  # the job stays pending at one progress value
+    "video-not-mp4",  # the finished file is not an MP4 (served as video/mp4)
+    "video-too-large",  # the finished file declares a Content-Length of `videoOversizeBytes`
+)
+VIDEO_MODES = {
+    "video-failed": "failed",
+    "video-expired": "expired",
+    "video-stalled": "stalled",
+    "video-not-mp4": "not-mp4",
+    "video-too-large": "too-large",
+}
 MASKED_HEADERS = {"authorization", "x-goog-api-key", "api-key", "x-api-key", "cookie", "proxy-authorization"}
 MASKED_QUERY = {"key", "api_key", "access_token", "token"}
 B64_RE = re.compile(r"^[A-Za-z0-9+/=_.\-\r\n]+$")
@@ -81,21 +101,21 @@ def shrink(value: Any) -> Any:
 
 def record(
     state: SandboxState, request: Request, upstream: str, body_json: Any, form: dict[str, str] | None
-) -> None:
+) -> dict[str, Any]:
     headers = {k: (mask(v) if k in MASKED_HEADERS else v) for k, v in request.headers.items()}
     query = {k: (mask(v) if k in MASKED_QUERY else v) for k, v in request.query_params.items()}
-    state.requests.append(
-        {
-            "upstream": upstream,
-            "method": request.method,
-            "path": request.url.path,
-            "query": query,
-            "headers": headers,
-            "json": shrink(body_json),
-            "form": shrink(form) if form is not None else None,
-            "at": round(time.time(), 3),
-        }
-    )
+    entry: dict[str, Any] = {
+        "upstream": upstream,
+        "method": request.method,
+        "path": request.url.path,
+        "query": query,
+        "headers": headers,
+        "json": shrink(body_json),
+        "form": shrink(form) if form is not None else None,
+        "at": round(time.time(), 3),
+    }
+    state.requests.append(entry)
+    return entry
 
 
 # --- faults -----------------------------------------------------------------------------------
@@ -195,7 +215,7 @@ async def begin(request: Request, upstream: str, *, always_stream: bool = False)
     state = get_state(request)
     raw = await request.body()
     body_json, form = _parse_body(request, raw)
-    record(state, request, upstream, body_json, form)
+    entry = record(state, request, upstream, body_json, form)
     call = Call(request, state, upstream, body_json, form)
     fault = take_fault(state, upstream, request.url.path)
     if fault is None:
@@ -206,6 +226,7 @@ async def begin(request: Request, upstream: str, *, always_stream: bool = False)
         return call
     if fault.delay > 0:
         await asyncio.sleep(fault.delay)
+        entry["delayElapsed"] = True  # the moment the upstream would answer (seen in the request log)
     if fault.mode == "hang":
         await wait_for_disconnect(request, float(state.setting("hangMaxSeconds")))
         call.response = Response(status_code=504)

@@ -12,6 +12,7 @@ import binascii
 import hashlib
 import io
 import json
+import os
 import re
 import textwrap
 from functools import lru_cache
@@ -141,6 +142,12 @@ def render(prompt: str, width: int, height: int, fmt: str = "png", transparent: 
     """The image for `prompt` at width x height (capped at MAX_EDGE) in png, jpeg or webp."""
     width, height = capped(width, height)
     return encode(_draw(prompt, width, height, transparent and fmt != "jpeg"), fmt)
+
+
+def render_noise(width: int, height: int, fmt: str = "png") -> bytes:
+    """Incompressible random pixels at width x height (capped at MAX_EDGE): the largest real images."""
+    width, height = capped(width, height)
+    return encode(Image.frombytes("RGB", (width, height), os.urandom(width * height * 3)), fmt)
 
 
 def render_partial(prompt: str, width: int, height: int, index: int, total: int) -> bytes:

@@ -35,6 +35,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "codexPrimaryUsedPercent": 12.5,
     "codexSecondaryUsedPercent": 40.0,
     "hangMaxSeconds": 3600.0,  # a "hang" fault gives up (504) after this long
+    "imageNoise": False,  # Responses images are random noise at the requested size (large, incompressible)
+    "videoOversizeBytes": 101 * 1024 * 1024,  # Content-Length of a "video-too-large" download
 }
 
 
@@ -98,15 +100,19 @@ class VideoJob:
     duration: int
     aspect_ratio: str
     resolution: str
-    outcome: str = "ok"  # ok | moderated | empty
+    outcome: str = (
+        "ok"  # ok | moderated | empty | expired | stalled | not-mp4 | too-large | failed:<code>:<msg>
+    )
     polls: int = 0
     polls_needed: int = 2
+    stalled_progress: int = 0
 
 
 @dataclass
 class StoredFile:
     data: bytes
     media_type: str
+    declared_size: int = 0  # > len(data): served as a body of this many bytes (an oversized download)
 
 
 @dataclass
@@ -125,8 +131,8 @@ class SandboxState:
     def setting(self, name: str) -> Any:
         return self.settings.get(name, DEFAULT_SETTINGS[name])
 
-    def store_file(self, name: str, data: bytes, media_type: str) -> None:
-        self.files[name] = StoredFile(data, media_type)
+    def store_file(self, name: str, data: bytes, media_type: str, declared_size: int = 0) -> None:
+        self.files[name] = StoredFile(data, media_type, declared_size)
         while len(self.files) > FILE_LIMIT:
             self.files.popitem(last=False)
 

@@ -12,7 +12,7 @@ from ima2_image.jobs_common import (
     Prompt,
     StoredFiles,
     build_prompt,
-    generate_with_partials,
+    generate_images,
     guarded,
     image_entry,
     make_call,
@@ -65,7 +65,7 @@ class ClassicJobs:
             count=count,
         )
 
-        result = await generate_with_partials(job, provider, call)
+        result = await generate_images(job, provider, call)
         job.raise_if_canceled()
         elapsed = round(time.monotonic() - started, 3)
         saved = []

@@ -137,13 +137,16 @@ def guarded(library: ServiceClient, body: JobBody) -> Callable[[Job], Awaitable[
     return work
 
 
-async def generate_with_partials(job: Job, provider: ImageProvider, call: ImageCall) -> ProviderResult:
-    """Run the provider with partial previews going out as `partial` events; no image is an error."""
+async def generate_images(
+    job: Job, provider: ImageProvider, call: ImageCall, previews: bool = False
+) -> ProviderResult:
+    """Run the provider (with partial previews as `partial` events if asked); no image is an error."""
 
     async def on_partial(data: bytes, mime: str, index: int) -> None:
         await job.partial(data, mime, index)
 
-    call.on_partial = on_partial
+    if previews:
+        call.on_partial = on_partial
     result = await provider.generate(call)
     if not result.images:
         raise Ima2Error("EMPTY_RESPONSE")

@@ -12,7 +12,7 @@ from ima2_image.jobs_common import (
     Prompt,
     StoredFiles,
     build_prompt,
-    generate_with_partials,
+    generate_images,
     guarded,
     image_entry,
     make_call,
@@ -53,7 +53,7 @@ class EditJobs:
                 mask=mask,
             )
 
-            result = await generate_with_partials(job, provider, call)
+            result = await generate_images(job, provider, call)
             elapsed = round(time.monotonic() - started, 3)
             image = result.images[0]
             metadata = info.metadata(

@@ -17,6 +17,7 @@ from typing import Any
 
 from ima2_common import events, limits
 from ima2_common.errors import Ima2Error
+from ima2_common.job_events import ImageEvent
 from ima2_image.jobs_common import (
     JobDeps,
     JobInfo,
@@ -102,7 +103,7 @@ class Sequence:
             "size": self.info.options.size,
             "moderation": self.info.options.moderation,
         }
-        await self.job.emit(events.IMAGE, {**entry, **common, **self.fields(index, "streaming")})
+        await self.job.emit(ImageEvent(**entry, **common, **self.fields(index, "streaming")))
 
     async def settle(self) -> None:
         """Wait for every save that was started (they finish even when the provider call was cut)."""

@@ -23,7 +23,7 @@ from ima2_image.jobs_common import (
     Prompt,
     StoredFiles,
     build_prompt,
-    generate_with_partials,
+    generate_images,
     guarded,
     image_entry,
     make_call,
@@ -110,7 +110,7 @@ class NodeJobs:
                 web_search=web_search,
             )
 
-            result = await generate_with_partials(job, provider, call)
+            result = await generate_images(job, provider, call, previews=True)
             elapsed = round(time.monotonic() - started, 3)
             image = result.images[0]
             metadata = info.metadata(

@@ -61,6 +61,7 @@ def history_query(request: library_pb2.ListHistoryRequest) -> HistoryQuery:
         favorites_only=request.favorites_only,
         browser_id=request.browser_id,
         group_by=request.group_by,
+        q=request.q,
     )
 
 

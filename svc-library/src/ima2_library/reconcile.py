@@ -157,7 +157,7 @@ async def backfill_thumbnails(
 ) -> BackfillResult:
     """Render every missing thumbnail; `has_thumb` is set batch by batch as they land.
 
-    total = media files seen; skipped = already had one, or not renderable yet (videos).
+    total = media files seen; skipped = already had one, or not renderable.
     """
     if scan is None:
         scan = await asyncio.to_thread(files.scan)

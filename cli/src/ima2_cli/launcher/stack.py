@@ -299,7 +299,9 @@ async def run_until_signal(stack: Stack, on_ready: Any, restart_delay: float) ->
                 restarts[process.name] = (count + 1, 0.0)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=0.25)
+    print("ima2: stopping (gateway, services, NATS)…", flush=True)
     stack.stop()
+    print("ima2: stopped", flush=True)
     return 0
 
 

@@ -93,6 +93,32 @@ class Limits(ApiModel):
     sseMaxListeners: int
 
 
+class VideoDuration(ApiModel):
+    min: int
+    max: int
+    default: int
+    referenceMax: int
+    extendMin: int
+    extendMax: int
+
+
+class VideoCapabilities(ApiModel):
+    """What video can do here, and whether svc-video answers right now."""
+
+    available: bool
+    status: Literal["up", "down"]
+    providers: list[str]
+    models: list[str]
+    defaultModel: str
+    editModels: list[str]
+    resolutions: list[str]
+    aspectRatios: list[str]
+    modes: list[str]
+    duration: VideoDuration
+    maxReferenceImages: int
+    surfaces: list[str]
+
+
 class Capabilities(ApiModel):
     version: str
     providers: list[str]
@@ -103,6 +129,7 @@ class Capabilities(ApiModel):
     moderations: list[str]
     reasoningEfforts: list[str]
     videoModels: list[str]
+    video: VideoCapabilities
     limits: Limits
     providerSurfaces: dict[str, dict[str, bool]]
 

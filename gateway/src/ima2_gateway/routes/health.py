@@ -152,6 +152,32 @@ async def providers(request: Request) -> dict[str, Any]:
     }
 
 
+async def video_capabilities(gw: Gateway) -> dict[str, Any]:
+    """What video can do here, and whether svc-video answers right now."""
+    up = await gw.services.video.healthy(HEALTH_TIMEOUT)
+    return {
+        "available": up,
+        "status": "up" if up else "down",
+        "providers": list(catalog.VIDEO_PROVIDERS),
+        "models": list(catalog.VIDEO_MODELS),
+        "defaultModel": catalog.GROK_VIDEO_BASE_MODEL,
+        "editModels": [catalog.GROK_VIDEO_BASE_MODEL],
+        "resolutions": list(catalog.VIDEO_RESOLUTIONS),
+        "aspectRatios": list(catalog.VIDEO_ASPECT_RATIOS),
+        "modes": list(catalog.VIDEO_MODES),
+        "duration": {
+            "min": limits.VIDEO_MIN_DURATION,
+            "max": limits.VIDEO_MAX_DURATION,
+            "default": limits.VIDEO_DEFAULT_DURATION,
+            "referenceMax": limits.VIDEO_R2V_MAX_DURATION,
+            "extendMin": limits.VIDEO_EXTEND_MIN_DURATION,
+            "extendMax": limits.VIDEO_EXTEND_MAX_DURATION,
+        },
+        "maxReferenceImages": limits.VIDEO_MAX_REFERENCES,
+        "surfaces": ["generate", "continue", "edit", "extend", "frame", "analyze"],
+    }
+
+
 @router.get(
     "/api/capabilities",
     operation_id="capabilities",
@@ -160,6 +186,7 @@ async def providers(request: Request) -> dict[str, Any]:
 )
 async def capabilities(request: Request) -> dict[str, Any]:
     gw = gateway(request)
+    video = await video_capabilities(gw)
     states = await asyncio.gather(*(provider_status(gw, p) for p in catalog.IMAGE_PROVIDERS))
     in_build = {
         p for p, s in zip(catalog.IMAGE_PROVIDERS, states, strict=True) if s.get("reason") != "not_in_build"
@@ -182,6 +209,7 @@ async def capabilities(request: Request) -> dict[str, Any]:
         "moderations": list(catalog.MODERATIONS),
         "reasoningEfforts": list(catalog.REASONING_EFFORTS),
         "videoModels": list(catalog.VIDEO_MODELS),
+        "video": video,
         "limits": {
             "maxGeneratedImages": limits.MAX_GENERATED_IMAGES,
             "maxParallel": gw.settings.max_parallel,

@@ -61,6 +61,7 @@ async def list_history(
     requestId: str = "",
     favoritesOnly: str = "",
     groupBy: str = "",
+    q: str = "",
 ) -> dict[str, Any]:
     page = _int_param(limit, "limit") or limits.HISTORY_DEFAULT_PAGE
     query = library_pb2.ListHistoryRequest(
@@ -71,6 +72,7 @@ async def list_history(
         favorites_only=favoritesOnly.lower() in ("1", "true"),
         browser_id=browser_id(request, required=False),
         group_by="session" if groupBy == "session" else "",
+        q=q[: limits.HISTORY_SEARCH_MAX_CHARS],
     )
     before_ms, since_ms = _int_param(before, "before"), _int_param(since, "since")
     if before_ms is not None:

@@ -67,7 +67,7 @@ class MediaBytes(_message.Message):
     def __init__(self, data: _Optional[bytes] = ..., mime: _Optional[str] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class ListHistoryRequest(_message.Message):
-    __slots__ = ("limit", "before", "before_filename", "since", "session_id", "request_id", "favorites_only", "browser_id", "group_by")
+    __slots__ = ("limit", "before", "before_filename", "since", "session_id", "request_id", "favorites_only", "browser_id", "group_by", "q")
     LIMIT_FIELD_NUMBER: _ClassVar[int]
     BEFORE_FIELD_NUMBER: _ClassVar[int]
     BEFORE_FILENAME_FIELD_NUMBER: _ClassVar[int]
@@ -77,6 +77,7 @@ class ListHistoryRequest(_message.Message):
     FAVORITES_ONLY_FIELD_NUMBER: _ClassVar[int]
     BROWSER_ID_FIELD_NUMBER: _ClassVar[int]
     GROUP_BY_FIELD_NUMBER: _ClassVar[int]
+    Q_FIELD_NUMBER: _ClassVar[int]
     limit: int
     before: int
     before_filename: str
@@ -86,7 +87,8 @@ class ListHistoryRequest(_message.Message):
     favorites_only: bool
     browser_id: str
     group_by: str
-    def __init__(self, limit: _Optional[int] = ..., before: _Optional[int] = ..., before_filename: _Optional[str] = ..., since: _Optional[int] = ..., session_id: _Optional[str] = ..., request_id: _Optional[str] = ..., favorites_only: _Optional[bool] = ..., browser_id: _Optional[str] = ..., group_by: _Optional[str] = ...) -> None: ...
+    q: str
+    def __init__(self, limit: _Optional[int] = ..., before: _Optional[int] = ..., before_filename: _Optional[str] = ..., since: _Optional[int] = ..., session_id: _Optional[str] = ..., request_id: _Optional[str] = ..., favorites_only: _Optional[bool] = ..., browser_id: _Optional[str] = ..., group_by: _Optional[str] = ..., q: _Optional[str] = ...) -> None: ...
 
 class HistoryCursor(_message.Message):
     __slots__ = ("before", "before_filename")

@@ -82,7 +82,7 @@ def web_search_item(req: ResponsesRequest) -> dict[str, Any]:
     }
 
 
-def image_item(req: ResponsesRequest, index: int, count: int) -> dict[str, Any]:
+def image_item(req: ResponsesRequest, index: int, count: int, noise: bool = False) -> dict[str, Any]:
     tool = req.image_tool or {}
     size = tool.get("size") or "auto"
     width, height = images.parse_size(size) or (1024, 1024)
@@ -90,7 +90,10 @@ def image_item(req: ResponsesRequest, index: int, count: int) -> dict[str, Any]:
     text = images.subject_of(req.user_text)
     revised = text if count == 1 else f"{text} (variation {index + 1} of {count})"
     background = tool.get("background") or "auto"
-    data = images.render(revised, width, height, fmt, background == "transparent")
+    if noise:
+        data = images.render_noise(width, height, fmt)
+    else:
+        data = images.render(revised, width, height, fmt, background == "transparent")
     quality = tool.get("quality") or "auto"
     return {
         "type": "image_generation_call",
@@ -144,7 +147,7 @@ def text_answer(req: ResponsesRequest) -> str:
     return f"Sandbox reply: {_search_query(req)}"
 
 
-def build_output(req: ResponsesRequest, empty: bool = False) -> list[dict[str, Any]]:
+def build_output(req: ResponsesRequest, empty: bool = False, noise: bool = False) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     if req.web_search is not None:
         items.append(web_search_item(req))
@@ -153,7 +156,7 @@ def build_output(req: ResponsesRequest, empty: bool = False) -> list[dict[str, A
         items.append(message_item("I could not create an image for this request."))
     elif kind == "image":
         count = requested_count(req)
-        items.extend(image_item(req, i, count) for i in range(count))
+        items.extend(image_item(req, i, count, noise) for i in range(count))
         items.append(message_item("Here is your image." if count == 1 else f"Here are {count} images."))
     elif kind == "function" and tool is not None:
         items.append(function_item(req, tool))
@@ -326,7 +329,7 @@ def respond(
             return JSONResponse(openai_moderation_body(), status_code=400, headers=headers)
         events = failure_events(req, response_id, MODERATION_ERROR, nested_error_event)
         return sse_response(typed_events(events), call.event_delay, drop_after, headers)
-    items = build_output(req, empty=call.mode == "empty")
+    items = build_output(req, empty=call.mode == "empty", noise=bool(call.state.setting("imageNoise")))
     usage_block = usage(req, items)
     if stream:
         events = stream_events(req, response_id, items, usage_block)

@@ -1,16 +1,23 @@
 """xAI video jobs (§1.5): submit (`/videos/generations|edits|extensions`) -> `{request_id}`, then
-`GET /videos/{id}` is pending for `videoPolls` polls and done with a real MP4 at `/files/vids/<id>.mp4`."""
+`GET /videos/{id}` is pending for `videoPolls` polls (progress rising) and done with a real MP4 at
+`/files/vids/<id>.mp4` of the requested duration, resolution and aspect ratio.
+
+Video faults are taken on the submit and decide how that job ends (control.VIDEO_MODES): failed
+with an upstream error code, expired, stalled forever, or a download that is not an MP4 or too big.
+Latency on any call is a plain `delay` fault."""
 
 from __future__ import annotations
 
+import io
 import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from PIL import Image as PILImage
 
 from ima2_sandbox import images, videos
-from ima2_sandbox.control import Call, base_url
+from ima2_sandbox.control import VIDEO_MODES, Call, base_url
 from ima2_sandbox.errors import xai_error
 from ima2_sandbox.state import VideoJob
 from ima2_sandbox.upstreams.xai_common import VIDEO_MODELS, Guard
@@ -20,6 +27,15 @@ VIDEO_RESOLUTIONS = ("480p", "720p", "1080p")
 MAX_REFERENCES = 7
 TICKS_PER_SECOND = 500_000_000
 EMPTY_PROMPT = "Prompt cannot be empty for text-to-video and reference-to-video generation."
+STALLED_PROGRESS = 37
+EDIT_MAX_SECONDS = 8.7
+FAILED_MESSAGES = {
+    "invalid_argument": "The request was rejected: invalid argument or content blocked by moderation.",
+    "permission_denied": "The API key or team does not have access to this model.",
+    "failed_precondition": "This operation is not available for the model or settings.",
+    "service_unavailable": "The service is currently overloaded.",
+    "internal_error": "An internal error occurred while generating the video.",
+}
 
 
 def _is_15(model: str) -> bool:
@@ -109,7 +125,7 @@ def _generation_job(call: Call, body: dict[str, Any]) -> VideoJob | Response:
         return xai_error(400, f"Invalid resolution: {resolution}. Supported values are: 480p, 720p, 1080p.")
     if resolution == "1080p" and (mode == "r2v" or not _is_15(model)):
         return xai_error(400, f"Resolution 1080p is not supported for {model} in this mode.")
-    ratio = body.get("aspect_ratio", "16:9")
+    ratio = body.get("aspect_ratio") or _image_ratio(image) or "16:9"
     if ratio not in VIDEO_RATIOS:
         return xai_error(
             400, f"Invalid aspect_ratio: {ratio}. Supported values are: {', '.join(VIDEO_RATIOS)}."
@@ -121,7 +137,34 @@ def _generation_job(call: Call, body: dict[str, Any]) -> VideoJob | Response:
     return job
 
 
-def _edit_job(call: Call, body: dict[str, Any], kind: str) -> VideoJob | Response:
+def _image_ratio(image: Any) -> str | None:
+    """I2V without aspect_ratio follows the image's ratio."""
+    url = (image or {}).get("url") if isinstance(image, dict) else None
+    decoded = images.decode_data_url(url) if isinstance(url, str) else None
+    if decoded is None:
+        return None
+    try:
+        with PILImage.open(io.BytesIO(decoded[1])) as picture:
+            return videos.nearest_ratio(*picture.size)
+    except Exception:
+        return None
+
+
+async def _source_clip(call: Call, video: dict[str, Any]) -> tuple[float, str, str] | None:
+    """(seconds, aspect ratio, resolution) of the input clip: a job of ours or a data: MP4."""
+    url = str(video.get("url") or "")
+    original = call.state.videos.get(url.rsplit("/", 1)[-1].removesuffix(".mp4"))
+    if original is not None:
+        return float(original.duration), original.aspect_ratio, original.resolution
+    decoded = images.decode_data_url(url) if url.startswith("data:") else None
+    found = await videos.probe(decoded[1]) if decoded is not None else None
+    if found is None:
+        return None
+    seconds, width, height = found
+    return seconds, videos.nearest_ratio(width, height), "720p" if min(width, height) >= 720 else "480p"
+
+
+async def _edit_job(call: Call, body: dict[str, Any], kind: str) -> VideoJob | Response:
     model = _model(body)
     if isinstance(model, Response):
         return model
@@ -136,29 +179,35 @@ def _edit_job(call: Call, body: dict[str, Any], kind: str) -> VideoJob | Respons
     prompt = body.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
         return xai_error(400, "Prompt cannot be empty.")
-    duration = 6
+    clip = await _source_clip(call, body["video"])
+    seconds, ratio, resolution = clip if clip is not None else (6.0, "16:9", "480p")
+    duration = max(1, round(min(seconds, EDIT_MAX_SECONDS)))
     if kind == "extension":
         added = _duration(body, 6, 1, 15)
         if isinstance(added, Response):
             return added
-        source = str(body["video"].get("url") or "").rsplit("/", 1)[-1].removesuffix(".mp4")
-        original = call.state.videos.get(source)
-        duration = added + (original.duration if original else 6)
-    return VideoJob(str(uuid.uuid4()), kind, model, prompt, duration, "16:9", "480p")
+        duration = added + max(1, round(seconds))
+    return VideoJob(str(uuid.uuid4()), kind, model, prompt, duration, ratio, resolution)
 
 
-def _submit(call: Call, kind: str) -> Response:
+async def _submit(call: Call, kind: str) -> Response:
     body = call.body
     if body is None:
         return xai_error(400, "Failed to parse the request body as JSON.")
-    job = _generation_job(call, body) if kind == "generation" else _edit_job(call, body, kind)
+    job = _generation_job(call, body) if kind == "generation" else await _edit_job(call, body, kind)
     if isinstance(job, Response):
         return job
     job.polls_needed = int(call.state.setting("videoPolls"))
-    if call.mode == "safety":
+    mode = call.mode
+    if mode == "safety":
         job.outcome = "moderated"
-    elif call.mode == "empty":
+    elif mode == "empty":
         job.outcome = "empty"
+    elif mode == "video-failed":
+        code = (call.fault.reason if call.fault is not None else None) or "internal_error"
+        job.outcome = f"failed:{code}:{FAILED_MESSAGES.get(code, 'The video job failed.')}"
+    elif mode in VIDEO_MODES:
+        job.outcome = VIDEO_MODES[mode]
     call.state.videos[job.id] = job
     return JSONResponse({"request_id": job.id})
 
@@ -171,12 +220,19 @@ async def _poll(call: Call, request_id: str) -> Response:
         job.outcome = "moderated" if call.mode == "safety" else "empty"
         job.polls = job.polls_needed
     job.polls += 1
+    if job.outcome == "stalled":
+        return JSONResponse(
+            {"status": "pending", "progress": STALLED_PROGRESS},
+            status_code=int(call.state.setting("videoPendingStatus")),
+        )
     if job.polls <= job.polls_needed:
         progress = min(99, int(100 * job.polls / (job.polls_needed + 1)))
         return JSONResponse(
             {"status": "pending", "progress": progress},
             status_code=int(call.state.setting("videoPendingStatus")),
         )
+    if job.outcome == "expired":
+        return JSONResponse({"status": "expired"})
     if job.outcome.startswith("failed:"):
         _, code, message = job.outcome.split(":", 2)
         return JSONResponse({"status": "failed", "progress": 0, "error": {"code": code, "message": message}})
@@ -193,9 +249,13 @@ async def _poll(call: Call, request_id: str) -> Response:
         done["video"] = {"url": "", "duration": job.duration, "respect_moderation": True}
         return JSONResponse(done)
     name = f"{job.id}.mp4"
-    if name not in call.state.files:
+    if job.outcome == "not-mp4":
+        call.state.store_file(name, b"<html><body>not a video</body></html>", "video/mp4")
+    elif name not in call.state.files:
         try:
-            data = await videos.make_mp4(job.prompt or "image to video", job.aspect_ratio, job.duration)
+            data = await videos.make_mp4(
+                job.prompt or "image to video", job.aspect_ratio, job.duration, job.resolution
+            )
         except (RuntimeError, OSError) as exc:
             return JSONResponse(
                 {
@@ -204,7 +264,8 @@ async def _poll(call: Call, request_id: str) -> Response:
                     "error": {"code": "internal_error", "message": str(exc)[:200]},
                 }
             )
-        call.state.store_file(name, data, "video/mp4")
+        declared = int(call.state.setting("videoOversizeBytes")) if job.outcome == "too-large" else 0
+        call.state.store_file(name, data, "video/mp4", declared)
     done["video"] = {
         "url": f"{base_url(call.request)}/files/vids/{name}",
         "duration": job.duration,
@@ -217,17 +278,17 @@ def add_routes(router: APIRouter, guard: Guard) -> None:
     @router.post("/videos/generations")
     async def generate(request: Request) -> Response:
         call, early = await guard(request)
-        return early or _submit(call, "generation")
+        return early or await _submit(call, "generation")
 
     @router.post("/videos/edits")
     async def edit(request: Request) -> Response:
         call, early = await guard(request)
-        return early or _submit(call, "edit")
+        return early or await _submit(call, "edit")
 
     @router.post("/videos/extensions")
     async def extend(request: Request) -> Response:
         call, early = await guard(request)
-        return early or _submit(call, "extension")
+        return early or await _submit(call, "extension")
 
     @router.get("/videos/{request_id}")
     async def poll(request_id: str, request: Request) -> Response:

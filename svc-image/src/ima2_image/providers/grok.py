@@ -25,6 +25,7 @@ from ima2_common import catalog, limits
 from ima2_common.errors import Ima2Error
 from ima2_common.logging import log_fields
 from ima2_common.media import sniff_mime
+from ima2_common.upstream_bodies import planned_prompt, responses_text
 from ima2_image.providers import grok_errors, refs
 from ima2_image.providers.base import GeneratedImage, ImageCall, ProviderResult, gather_attempts
 from ima2_image.providers.credentials import CredentialSource
@@ -83,44 +84,6 @@ def _json_body(response: httpx.Response) -> Any:
         return response.json()
     except ValueError:
         return None
-
-
-def search_brief(body: Any) -> str:
-    """The joined text of the `message` items of a Responses API answer."""
-    texts: list[str] = []
-    for item in (body or {}).get("output") or []:
-        if not isinstance(item, dict) or item.get("type") != "message":
-            continue
-        for part in item.get("content") or []:
-            if isinstance(part, dict) and isinstance(part.get("text"), str):
-                texts.append(part["text"])
-    return "\n".join(t for t in texts if t.strip()).strip()
-
-
-def planned_prompt(body: Any) -> str:
-    """The `prompt` argument of the planner's generate_image call."""
-    choices = (body or {}).get("choices") or []
-    message = (choices[0] or {}).get("message") if choices and isinstance(choices[0], dict) else None
-    calls = (message or {}).get("tool_calls") or []
-    function = next(
-        (
-            c.get("function")
-            for c in calls
-            if isinstance(c, dict) and (c.get("function") or {}).get("name") == "generate_image"
-        ),
-        None,
-    )
-    if not isinstance(function, dict):
-        raise Ima2Error("GROK_PLANNER_EMPTY_TOOL_CALL")
-    arguments = function.get("arguments")
-    try:
-        parsed = json.loads(arguments) if isinstance(arguments, str) else arguments
-    except json.JSONDecodeError:
-        raise Ima2Error("GROK_PLANNER_INVALID_TOOL_ARGS") from None
-    prompt = parsed.get("prompt") if isinstance(parsed, dict) else None
-    if not isinstance(prompt, str) or not prompt.strip():
-        raise Ima2Error("GROK_PLANNER_INVALID_TOOL_ARGS")
-    return prompt.strip()
 
 
 class GrokImageProvider:
@@ -270,7 +233,7 @@ class GrokImageProvider:
             "tools": [{"type": "web_search"}],
             "tool_choice": "required",
         }
-        brief = search_brief(await self._text_call("search", "/responses", payload, self.search_timeout))
+        brief = responses_text(await self._text_call("search", "/responses", payload, self.search_timeout))
         if not brief:
             raise Ima2Error("GROK_SEARCH_EMPTY_RESPONSE")
         return brief
@@ -309,7 +272,7 @@ class GrokImageProvider:
             "tool_choice": {"type": "function", "function": {"name": "generate_image"}},
         }
         body = await self._text_call("planner", "/chat/completions", payload, self.planner_timeout)
-        return planned_prompt(body)  # the user's model always wins over the planner's
+        return planned_prompt(body, "generate_image")  # the user's model always wins over the planner's
 
     # --- images -----------------------------------------------------------------------------------
 

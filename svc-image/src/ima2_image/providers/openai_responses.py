@@ -71,7 +71,7 @@ def build_payload(call: ImageCall, stream: bool, prompt_only: bool = False) -> d
     tools: list[dict[str, Any]] = []
     if call.web_search and not prompt_only:
         tools.append({"type": "web_search"})
-    if stream:
+    if stream and call.on_partial is not None:  # previews only where a job shows them (node, multimode)
         tool["partial_images"] = PARTIAL_IMAGES
     tools.append(tool)
     payload["tools"] = tools

@@ -24,6 +24,13 @@ class Migration:
     postgres: tuple[str, ...] = ()
 
 
+# The searchable text of a media row (SQLite): its prompt and user prompt from the metadata JSON.
+SQLITE_PROMPT = (
+    "CASE WHEN json_valid({row}.metadata) THEN"
+    " coalesce(json_extract({row}.metadata, '$.prompt'), '') || ' '"
+    " || coalesce(json_extract({row}.metadata, '$.userPrompt'), '') ELSE '' END"
+)
+
 SCHEMA_VERSION_DDL = (
     "CREATE TABLE IF NOT EXISTS schema_version ("
     " version INTEGER PRIMARY KEY,"
@@ -184,6 +191,47 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
             "CREATE TRIGGER media_count_trigger AFTER INSERT OR UPDATE OF status OR DELETE ON media "
             "FOR EACH ROW EXECUTE FUNCTION media_count_change()",
+        ),
+    ),
+    Migration(
+        4,
+        "full-text index over the prompts of media rows (history search, `q`)",
+        (),
+        # SQLite: an FTS5 table keyed by the media rowid, holding the visible (status 'ok') rows
+        # only, so counting the matches is counting the FTS hits. Kept by triggers. The prompt is
+        # read from the metadata JSON; metadata that is not valid JSON indexes as empty.
+        sqlite=(
+            "CREATE VIRTUAL TABLE media_fts USING fts5(prompt, tokenize = 'unicode61 remove_diacritics 2')",
+            f"INSERT INTO media_fts (rowid, prompt) SELECT rowid, {SQLITE_PROMPT.format(row='media')} FROM media"
+            " WHERE status = 'ok'",
+            "CREATE TRIGGER media_fts_insert AFTER INSERT ON media WHEN NEW.status = 'ok' BEGIN "
+            f"INSERT INTO media_fts (rowid, prompt) VALUES (NEW.rowid, {SQLITE_PROMPT.format(row='NEW')}); END",
+            "CREATE TRIGGER media_fts_delete AFTER DELETE ON media BEGIN "
+            "DELETE FROM media_fts WHERE rowid = OLD.rowid; END",
+            "CREATE TRIGGER media_fts_update AFTER UPDATE OF metadata, status ON media BEGIN "
+            "DELETE FROM media_fts WHERE rowid = OLD.rowid; "
+            f"INSERT INTO media_fts (rowid, prompt) SELECT NEW.rowid, {SQLITE_PROMPT.format(row='NEW')}"
+            " WHERE NEW.status = 'ok'; END",
+        ),
+        # PostgreSQL: a stored tsvector of the same text ('simple' configuration: no stemming, any
+        # language) with a GIN index over the visible rows. Stored, so neither a match recheck nor a
+        # filter on a common word recomputes it. The extractor is IMMUTABLE (it may back a generated
+        # column) and answers '' for metadata that is not valid JSON instead of failing the write.
+        postgres=(
+            """
+            CREATE FUNCTION media_prompt_text(metadata TEXT) RETURNS TEXT
+            LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $body$
+            BEGIN
+                RETURN coalesce((metadata::jsonb) ->> 'prompt', '') || ' '
+                    || coalesce((metadata::jsonb) ->> 'userPrompt', '');
+            EXCEPTION WHEN others THEN
+                RETURN '';
+            END
+            $body$
+            """,
+            "ALTER TABLE media ADD COLUMN prompt_tsv tsvector GENERATED ALWAYS AS "
+            "(to_tsvector('simple'::regconfig, media_prompt_text(metadata))) STORED",
+            "CREATE INDEX media_prompt_fts_idx ON media USING GIN (prompt_tsv) WHERE status = 'ok'",
         ),
     ),
 )

@@ -53,7 +53,8 @@ class HistoryQuery:
     """A history page request. Order is always created_at DESC, filename DESC.
 
     `browser_id` marks the favourites of that browser; `favorites_only` keeps only them (none
-    without a browser id). `group_by="session"` groups the page by session (done by the library).
+    without a browser id). `q` keeps rows whose prompt matches (full-text, word prefixes).
+    `group_by="session"` groups the page by session (done by the library).
     """
 
     limit: int = limits.HISTORY_DEFAULT_PAGE
@@ -65,6 +66,7 @@ class HistoryQuery:
     favorites_only: bool = False
     browser_id: str = ""
     group_by: str = ""
+    q: str = ""  # prompt search: every word must start a word of the prompt
 
     @staticmethod
     def clamp_limit(limit: int | None) -> int:

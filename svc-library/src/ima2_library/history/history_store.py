@@ -135,10 +135,15 @@ class HistorySqlStore(HistoryStoreBase):
         limit = HistoryQuery.clamp_limit(query.limit)
         if query.favorites_only and not query.browser_id:
             return HistoryPage(items=[], total=0)
-        (page_sql, page_params), (count_sql, count_params) = q.list_statements(query, limit)
+        dialect = self.db.dialect
+        (_, _), (count_sql, count_params) = q.list_statements(query, limit, dialect)
         async with self.db.snapshot() as tx:
-            rows = await tx.fetchall(page_sql, page_params)
             total_row = await tx.fetchone(count_sql, count_params)
+            total = int(total_row[0]) if total_row else 0
+            # The count says how common the searched words are, which picks the page plan.
+            wide = dialect == "sqlite" and bool(q.search_terms(query.q)) and total > q.WIDE_MATCHES
+            (page_sql, page_params), _ = q.list_statements(query, limit, dialect, wide)
+            rows = await tx.fetchall(page_sql, page_params)
             items = [row_to_record(row) for row in rows[:limit]]
             if query.browser_id and items:
                 if query.favorites_only:
@@ -156,4 +161,4 @@ class HistorySqlStore(HistoryStoreBase):
         if len(rows) > limit and items:
             last = items[-1]
             cursor = HistoryCursor(before=last.created_at, before_filename=last.filename)
-        return HistoryPage(items=items, total=int(total_row[0]) if total_row else 0, next_cursor=cursor)
+        return HistoryPage(items=items, total=total, next_cursor=cursor)

@@ -1,6 +1,7 @@
 """Thumbnails: `<base>.thumb.jpg`, 320 px wide, never enlarged, JPEG quality 70 (reference §2.2).
 
-Inputs above 100 megapixels are refused before decoding. Videos are skipped for now.
+Inputs above 100 megapixels are refused before decoding. A video's thumbnail is taken from its
+first frame with ffmpeg (imageio-ffmpeg), then sized like an image's.
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-from ima2_common import limits
+from ima2_common import ffmpeg, limits
 from ima2_common.files import write_atomic
 from ima2_library.media.mime import THUMB_SUFFIX, extension_of
 
 MAX_INPUT_PIXELS = 100_000_000
 RASTER_EXTENSIONS = ("png", "jpg", "jpeg", "webp")
+VIDEO_EXTENSIONS = ("mp4",)
+VIDEO_FRAME_TIMEOUT = 60.0
 
 
 class ThumbnailError(Exception):
@@ -30,7 +33,15 @@ def thumb_name(filename: str) -> str:
 
 
 def can_thumbnail(filename: str) -> bool:
-    return extension_of(filename) in RASTER_EXTENSIONS
+    return extension_of(filename) in RASTER_EXTENSIONS + VIDEO_EXTENSIONS
+
+
+def video_frame(path: Path) -> bytes:
+    """The first frame of a video file as PNG (blocking: worker threads only)."""
+    try:
+        return ffmpeg.first_frame_blocking(path, VIDEO_FRAME_TIMEOUT)
+    except (ffmpeg.FfmpegError, OSError) as exc:
+        raise ThumbnailError(f"cannot read a video frame: {type(exc).__name__}") from exc
 
 
 def render_thumbnail(source: bytes | Path) -> bytes:
@@ -41,17 +52,18 @@ def render_thumbnail(source: bytes | Path) -> bytes:
             width, height = image.size
             if width <= 0 or height <= 0 or width * height > MAX_INPUT_PIXELS:
                 raise ThumbnailError(f"input of {width}x{height} exceeds the thumbnail limit")
-            swapped = _orientation(image) in (5, 6, 7, 8)
+            orientation = _orientation(image)
+            swapped = orientation in (5, 6, 7, 8)
             shown_w, shown_h = (height, width) if swapped else (width, height)
             target_w = min(shown_w, limits.THUMB_WIDTH)
             target_h = max(1, round(shown_h * target_w / shown_w))
             # Let the JPEG decoder downscale by DCT where it can (much less work).
             image.draft("RGB", (target_h, target_w) if swapped else (target_w, target_h))
             image.load()
-            frame = ImageOps.exif_transpose(image)
-            frame = _flatten(frame)
+            # exif_transpose copies the whole image even when there is nothing to turn.
+            frame = _flatten(ImageOps.exif_transpose(image) if orientation != 1 else image)
             if frame.size != (target_w, target_h):
-                frame = frame.resize((target_w, target_h), Image.Resampling.LANCZOS, reducing_gap=3.0)
+                frame = frame.resize((target_w, target_h), Image.Resampling.LANCZOS, reducing_gap=1.0)
             out = io.BytesIO()
             frame.save(out, "JPEG", quality=limits.THUMB_QUALITY, optimize=True)
             return out.getvalue()
@@ -85,6 +97,8 @@ def write_thumbnail(generated_dir: Path, filename: str, source: bytes | Path | N
     if not can_thumbnail(filename):
         raise ThumbnailError("no thumbnail for this media type yet")
     name = thumb_name(filename)
+    if extension_of(filename) in VIDEO_EXTENSIONS:
+        source = video_frame(generated_dir / filename)  # ffmpeg reads the stored file itself
     data = render_thumbnail(source if source is not None else generated_dir / filename)
     write_atomic(generated_dir / name, data)
     return name

@@ -1,13 +1,13 @@
-// Fetch wrapper for the ima2 HTTP API: JSON in, JSON out, one error type for every failure.
+// The one client of the ima2 HTTP API: every route the studio calls, and the error envelopes.
 //
-// Error envelopes the server uses (spec + reference, see anchor-behaviour §1.10):
-//   1. flat:    {error: "message", code: "CODE", requestId, ...}
-//   2. nested:  {error: {code: "CODE", message: "message"}}
-//   3. keyed:   {ok: false, error: "message", code: "CODE"}
-// plus FastAPI's own {detail: ...} for validation failures and plain-text bodies from proxies.
-// Only `error`/`message` and `code` are ever shown; upstream* fields are never surfaced.
+// Error envelopes (spec + reference §1.10), all turned into one ApiError {message, code, status}:
+//   flat    {error: "message", code}          generation routes
+//   nested  {error: {code, message}}          sessions, history, access, storage
+//   keyed   {ok: false, error: "message", code} keys and metadata
+// plus FastAPI's {detail} and plain-text bodies from proxies. Raw JSON is never shown to users.
 
 const MAX_MESSAGE = 400;
+const BROWSER_ID_KEY = "ima2.browserId";
 
 export class ApiError extends Error {
   constructor(message, { status = 0, code = null, requestId = null, retryAfter = null } = {}) {
@@ -20,12 +20,6 @@ export class ApiError extends Error {
   }
 }
 
-function clip(text) {
-  const s = String(text).trim();
-  return s.length > MAX_MESSAGE ? `${s.slice(0, MAX_MESSAGE)}…` : s;
-}
-
-/** Extract {message, code} from any error body the API may send. */
 export function parseErrorBody(body, status = 0) {
   let message = null;
   let code = null;
@@ -41,52 +35,53 @@ export function parseErrorBody(body, status = 0) {
       message = body.message;
       code = body.code ?? null;
     } else if (body.detail !== undefined) {
-      // FastAPI validation error: {detail: "..."} or {detail: [{msg, loc}, ...]}.
-      if (typeof body.detail === "string") message = body.detail;
-      else if (Array.isArray(body.detail) && body.detail.length) {
-        const first = body.detail[0] || {};
-        const where = Array.isArray(first.loc) ? first.loc.filter((p) => p !== "body").join(".") : "";
-        message = `${where ? `${where}: ` : ""}${first.msg || "invalid request"}`;
-      } else message = "Invalid request";
+      message = typeof body.detail === "string" ? body.detail : "Invalid request";
       code = body.code ?? (status === 422 ? "INVALID_REQUEST" : null);
     }
   } else if (typeof body === "string" && body.trim() && !body.trim().startsWith("<")) {
     message = body;
   }
   if (!message) message = status ? `Request failed (HTTP ${status})` : "Request failed";
-  return { message: clip(message), code: code == null || code === "" ? null : String(code) };
+  message = String(message).trim();
+  if (message.length > MAX_MESSAGE) message = `${message.slice(0, MAX_MESSAGE)}…`;
+  return { message, code: code ? String(code) : null };
 }
 
-/** Describe an error for display: "message (CODE)". */
-export function describeError(err) {
-  if (!err) return "Unknown error";
-  const message = err.message || String(err);
-  return err.code ? `${message} (${err.code})` : message;
+/** This browser's id for favourites (X-Ima2-Browser-Id), made once and kept. */
+export function browserId() {
+  let id = localStorage.getItem(BROWSER_ID_KEY);
+  if (!id) {
+    id = `web-${crypto.randomUUID()}`;
+    localStorage.setItem(BROWSER_ID_KEY, id);
+  }
+  return id;
 }
 
 function buildUrl(path, query) {
   if (!query) return path;
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
-    if (value === undefined || value === null || value === "") continue;
+    if (value === undefined || value === null || value === "" || value === false) continue;
     params.append(key, String(value));
   }
   const qs = params.toString();
-  return qs ? `${path}${path.includes("?") ? "&" : "?"}${qs}` : path;
+  return qs ? `${path}?${qs}` : path;
 }
 
-/**
- * Perform one API call. Resolves with the parsed JSON body ({} when empty),
- * rejects with ApiError on network failure or any non-2xx status.
- */
-export async function request(path, { method = "GET", body, query, signal, headers } = {}) {
+/** Hooks the shell sets: what to do when the server asks for the access token. */
+export const apiHooks = { onUnauthorized: null };
+
+export async function request(path, { method = "GET", body, raw, contentType, query, signal, headers } = {}) {
   const init = {
     method,
     signal,
     credentials: "same-origin",
-    headers: { Accept: "application/json", ...(headers || {}) },
+    headers: { Accept: "application/json", "X-Ima2-Browser-Id": browserId(), ...(headers || {}) },
   };
-  if (body !== undefined) {
+  if (raw !== undefined) {
+    init.headers["Content-Type"] = contentType || "application/octet-stream";
+    init.body = raw;
+  } else if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
@@ -95,14 +90,9 @@ export async function request(path, { method = "GET", body, query, signal, heade
     res = await fetch(buildUrl(path, query), init);
   } catch (err) {
     if (err && err.name === "AbortError") throw err;
-    throw new ApiError("Could not reach the server", { code: "NETWORK_FAILED" });
+    throw new ApiError("Could not reach the server.", { code: "NETWORK_FAILED" });
   }
-  let text = "";
-  try {
-    text = await res.text();
-  } catch {
-    text = "";
-  }
+  const text = await res.text().catch(() => "");
   let data = null;
   if (text) {
     try {
@@ -113,32 +103,78 @@ export async function request(path, { method = "GET", body, query, signal, heade
   }
   if (!res.ok) {
     const { message, code } = parseErrorBody(data, res.status);
-    throw new ApiError(message, {
+    const error = new ApiError(message, {
       status: res.status,
       code,
       requestId: (data && typeof data === "object" && data.requestId) || res.headers.get("x-request-id"),
       retryAfter: res.headers.get("retry-after"),
     });
+    if (res.status === 401 && code === "ACCESS_TOKEN_REQUIRED" && apiHooks.onUnauthorized) apiHooks.onUnauthorized();
+    throw error;
   }
   if (data === null) return {};
-  if (typeof data !== "object") {
-    throw new ApiError("The server sent an unexpected (non-JSON) reply", { status: res.status });
-  }
+  if (typeof data !== "object") throw new ApiError("The server sent an unexpected reply.", { status: res.status });
   return data;
 }
 
-export const api = {
-  get: (path, query, opts) => request(path, { ...opts, query }),
-  post: (path, body, opts) => request(path, { ...opts, method: "POST", body }),
-  del: (path, opts) => request(path, { ...opts, method: "DELETE" }),
+const enc = encodeURIComponent;
+const get = (path, query) => request(path, { query });
+const post = (path, body) => request(path, { method: "POST", body: body ?? {} });
+const put = (path, body) => request(path, { method: "PUT", body });
+const patch = (path, body) => request(path, { method: "PATCH", body });
+const del = (path, query) => request(path, { method: "DELETE", query });
 
-  health: () => request("/api/health"),
-  providers: () => request("/api/providers"),
-  inflight: (includeTerminal = false) =>
-    request("/api/inflight", { query: includeTerminal ? { includeTerminal: 1 } : undefined }),
-  cancel: (requestId) => request(`/api/inflight/${encodeURIComponent(requestId)}`, { method: "DELETE" }),
-  generate: (body) => request("/api/generate", { method: "POST", body }),
-  history: (query) => request("/api/history", { query }),
-  deleteHistory: (filename) =>
-    request(`/api/history/${encodeURIComponent(filename)}`, { method: "DELETE" }),
+export const api = {
+  // status
+  health: () => get("/api/health"),
+  providers: () => get("/api/providers"),
+  capabilities: () => get("/api/capabilities"),
+  oauthStatus: () => get("/api/oauth/status"),
+  grokStatus: () => get("/api/grok/status"),
+  agyStatus: () => get("/api/agy/status"),
+  quota: () => get("/api/quota"),
+  billing: () => get("/api/billing"),
+  grokPlanner: () => get("/api/config/grok-planner"),
+  setGrokPlanner: (model) => patch("/api/config/grok-planner", { model }),
+  storageStatus: () => get("/api/storage/status"),
+  openGeneratedDir: () => post("/api/storage/open-generated-dir"),
+  // jobs
+  generate: (body) => post("/api/generate", body),
+  edit: (body) => post("/api/edit", body),
+  multimode: (body) => post("/api/generate/multimode", body),
+  inflight: () => get("/api/inflight"),
+  cancel: (requestId) => del(`/api/inflight/${enc(requestId)}`),
+  // library
+  history: (query) => get("/api/history", query),
+  favorite: (filename) => post("/api/history/favorite", { filename }),
+  deleteHistory: (filename) => del(`/api/history/${enc(filename)}`),
+  deletePermanent: (filename) => del(`/api/history/${enc(filename)}/permanent`),
+  restore: (filename, trashId) => post(`/api/history/${enc(filename)}/restore`, { trashId }),
+  importLocal: (file) =>
+    request("/api/history/import-local", {
+      method: "POST",
+      raw: file,
+      contentType: file.type,
+      headers: { "X-Ima2-Original-Filename": enc(file.name || "") },
+    }),
+  readMetadata: (dataUrl) => post("/api/metadata/read", { dataUrl }),
+  sessions: () => get("/api/sessions"),
+  // keys and accounts
+  keysStatus: () => get("/api/keys/status"),
+  saveKey: (provider, apiKey) => put(`/api/keys/${enc(provider)}`, { apiKey }),
+  removeKey: (provider) => del(`/api/keys/${enc(provider)}`),
+  saveVertex: (serviceAccountJson) => put("/api/keys/vertex", { serviceAccountJson }),
+  removeVertex: () => del("/api/keys/vertex"),
+  setGeminiAuthMode: (mode) => put("/api/keys/gemini-auth-mode", { mode }),
+  startSwitch: (provider) => post("/api/auth/switch", { provider }),
+  switchStatus: (sessionId) => get(`/api/auth/switch/${enc(sessionId)}`),
+  // prompt library
+  prompts: (query) => get("/api/prompts", query),
+  createPrompt: (body) => post("/api/prompts", body),
+  deletePrompt: (id) => del(`/api/prompts/${enc(id)}`),
+  updatePrompt: (id, body) => patch(`/api/prompts/${enc(id)}`, body),
+  favoritePrompt: (id) => post(`/api/prompts/${enc(id)}/favorite`),
+  createFolder: (name) => post("/api/prompts/folders", { name }),
+  exportPrompts: () => get("/api/prompts/export"),
+  importPrompts: (body) => post("/api/prompts/import", body),
 };
