@@ -14,7 +14,7 @@ from ima2_common.grpc_client import ServiceClient
 from ima2_common.inflight import InflightView
 from ima2_common.nats_util import connect, ensure_events_stream, jobs_bucket, previews_store, terminal_bucket
 from ima2_common.settings import Settings
-from ima2_gateway import access
+from ima2_gateway import access, openapi
 from ima2_gateway.context import Gateway, Services
 from ima2_gateway.errors import error_response
 from ima2_gateway.events_mux import EventMultiplexer
@@ -47,6 +47,7 @@ from ima2_gateway.routes import (
     storage,
     video,
 )
+from ima2_gateway.routes.docs import mount_docs
 from ima2_gateway.routes.web import mount_web
 from ima2_proto.v1 import auth_pb2_grpc, image_pb2_grpc, library_pb2_grpc, video_pb2_grpc
 
@@ -94,7 +95,7 @@ def create_app(settings: Settings) -> FastAPI:
         title="ima2",
         version=settings.version,
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # served by routes.docs, from vendored assets
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
@@ -149,5 +150,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     for module in routers:
         app.include_router(module.router)
+    mount_docs(app, "/api/openapi.json")
     mount_web(app, settings.web_dir)
+    openapi.install(app)
     return app

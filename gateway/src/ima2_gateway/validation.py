@@ -1,8 +1,9 @@
-"""Synchronous validation of request bodies, before any job is admitted or any upstream is called."""
+"""Turning validated image-job bodies (`models.images`) into gRPC requests, with the checks that
+span several fields (provider and model, input counts, masks, node sources). All of it runs before
+any job is admitted or any upstream is called."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -11,77 +12,32 @@ from fastapi import Request
 
 from ima2_common import catalog, limits
 from ima2_common.errors import Ima2Error
-from ima2_common.media import decode_base64, image_size, png_info, sniff_mime, strip_data_url
+from ima2_common.media import decode_base64, image_size, png_info, strip_data_url
+from ima2_gateway.models.base import parse_json_object
+from ima2_gateway.models.images import (
+    CONTEXT_MODES,
+    EditRequest,
+    GenerateRequest,
+    ImageJobFields,
+    MultimodeRequest,
+    NodeGenerateRequest,
+    check_reference,
+    decode_image,
+)
 from ima2_proto.v1 import image_pb2
 
-SIZE_RE = re.compile(r"^(\d{2,5})x(\d{2,5})$")
 REQUEST_ID_RE = re.compile(limits.REQUEST_ID_PATTERN)
 
 
-async def json_body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw:
-        return {}
-    try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise Ima2Error("INVALID_BODY") from None
-    if not isinstance(body, dict):
-        raise Ima2Error("INVALID_BODY", "The request body must be a JSON object.")
-    return body
-
-
-def _choice(body: dict[str, Any], key: str, allowed: tuple[str, ...], code: str) -> str:
-    value = body.get(key)
-    if value is None or value == "":
-        return catalog.DEFAULTS[key]
-    if value not in allowed:
-        raise Ima2Error(code)
-    return str(value)
-
-
-def validate_references(value: Any, max_count: int = limits.MAX_REFERENCES) -> list[str]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise Ima2Error("REF_NOT_ARRAY")
-    if len(value) > max_count:
-        raise Ima2Error("REF_TOO_MANY", f"At most {max_count} reference images are allowed.")
-    refs = []
-    for item in value:
-        if not isinstance(item, str):
-            raise Ima2Error("REF_NOT_STRING")
-        _, payload = strip_data_url(item.strip())
-        if not payload.strip():
-            raise Ima2Error("REF_EMPTY")
-        if len(payload) > limits.MAX_REF_B64_BYTES:
-            raise Ima2Error("REF_TOO_LARGE")
-        try:
-            decode_base64(payload)
-        except ValueError:
-            raise Ima2Error("REF_NOT_BASE64") from None
-        refs.append(item.strip())
-    return refs
-
-
-def validate_size(value: Any) -> str:
-    if value in (None, ""):
-        return catalog.DEFAULTS["size"]
-    size = str(value)
-    if size == "auto" or size.startswith("grok:") or SIZE_RE.match(size):
-        return size
-    raise Ima2Error("INVALID_SIZE")
-
-
-def resolve_provider(value: Any) -> str:
-    provider = catalog.PROVIDER_ALIASES.get(str(value or ""), str(value or ""))
+def resolve_provider(value: str | None) -> str:
+    provider = catalog.PROVIDER_ALIASES.get(value or "", value or "")
     if provider not in catalog.IMAGE_PROVIDERS:
         raise Ima2Error("INVALID_PROVIDER")
     return provider
 
 
-def validate_model(provider: str, value: Any) -> str:
-    model = str(value or "") or catalog.default_model(provider)
+def validate_model(provider: str, value: str | None) -> str:
+    model = value or catalog.default_model(provider)
     if provider in ("oauth", "api"):
         if model in catalog.OPENAI_NON_IMAGE_MODELS:
             raise Ima2Error("IMAGE_MODEL_UNSUPPORTED")
@@ -97,15 +53,6 @@ def validate_model(provider: str, value: Any) -> str:
     return model
 
 
-def resolve_request_id(body: dict[str, Any], request: Request) -> str:
-    value = body.get("requestId")
-    if value in (None, ""):
-        return str(request.state.request_id)
-    if not isinstance(value, str) or not REQUEST_ID_RE.match(value):
-        raise Ima2Error("INVALID_REQUEST_ID")
-    return value
-
-
 def check_input_count(provider: str, inputs: int) -> None:
     """Grok and agy take at most three input images (parent/edited image plus references)."""
     if provider in ("grok", "grok-api") and inputs > limits.GROK_MAX_INPUT_IMAGES:
@@ -115,52 +62,34 @@ def check_input_count(provider: str, inputs: int) -> None:
 
 
 def image_job_options(
-    body: dict[str, Any], request: Request, extra_inputs: int = 0, refs_sent: bool = True
+    body: ImageJobFields, request: Request, extra_inputs: int = 0, refs_sent: bool = True
 ) -> image_pb2.ImageJobOptions:
     """The shared job fields. `extra_inputs` counts images sent besides the references (the
     image being edited, a node's parent); `refs_sent=False` when the references are dropped."""
-    provider = resolve_provider(body.get("provider"))
-    references = validate_references(body.get("references"))
+    provider = resolve_provider(body.provider)
+    references = body.references or []
     check_input_count(provider, extra_inputs + (len(references) if refs_sent else 0))
-    effort = body.get("reasoningEffort") or catalog.DEFAULTS["reasoningEffort"]
-    if effort not in catalog.REASONING_EFFORTS:
-        raise Ima2Error("INVALID_REASONING_EFFORT")
-    mode = body.get("mode") or "auto"
-    if mode not in catalog.PROMPT_MODES:
-        raise Ima2Error("INVALID_REQUEST", "mode must be auto or direct.")
     return image_pb2.ImageJobOptions(
-        request_id=resolve_request_id(body, request),
+        request_id=body.requestId or request.state.request_id,
         provider=provider,
-        model=validate_model(provider, body.get("model")),
-        quality=_choice(body, "quality", catalog.QUALITIES, "INVALID_QUALITY"),
-        size=validate_size(body.get("size")),
-        format=_choice(body, "format", catalog.FORMATS, "INVALID_FORMAT"),
-        moderation=_choice(body, "moderation", catalog.MODERATIONS, "INVALID_MODERATION"),
-        reasoning_effort=str(effort),
+        model=validate_model(provider, body.model),
+        quality=body.quality or catalog.DEFAULTS["quality"],
+        size=body.size or catalog.DEFAULTS["size"],
+        format=body.format or catalog.DEFAULTS["format"],
+        moderation=body.moderation or catalog.DEFAULTS["moderation"],
+        reasoning_effort=body.reasoningEffort or catalog.DEFAULTS["reasoningEffort"],
         references=references,
-        session_id=str(body.get("sessionId") or ""),
-        client_node_id=str(body.get("clientNodeId") or ""),
-        async_mode=body.get("async") is True,
-        storyboard=body.get("storyboard") is True,
-        web_search_enabled=body.get("webSearchEnabled") is not False,
-        mode=str(mode),
+        session_id=body.sessionId or "",
+        client_node_id=body.clientNodeId or "",
+        async_mode=body.asyncMode is True,
+        storyboard=body.storyboard is True,
+        web_search_enabled=body.webSearchEnabled is not False,
+        mode=body.mode or "auto",
     )
 
 
-def prompt_of(body: dict[str, Any]) -> str:
-    prompt = body.get("prompt")
-    if not isinstance(prompt, str) or not prompt.strip():
-        raise Ima2Error("PROMPT_REQUIRED")
-    return prompt
-
-
-def generate_request(body: dict[str, Any], request: Request) -> image_pb2.GenerateRequest:
-    prompt = prompt_of(body)
-    options = image_job_options(body, request)
-    n = body.get("n", 1)
-    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= limits.MAX_GENERATED_IMAGES:
-        raise Ima2Error("INVALID_COUNT", f"n must be an integer from 1 to {limits.MAX_GENERATED_IMAGES}.")
-    return image_pb2.GenerateRequest(prompt=prompt, options=options, n=n)
+def generate_request(body: GenerateRequest, request: Request) -> image_pb2.GenerateRequest:
+    return image_pb2.GenerateRequest(prompt=body.prompt, options=image_job_options(body, request), n=body.n)
 
 
 # -- /api/edit -----------------------------------------------------------------------------------
@@ -173,22 +102,8 @@ MASK_UNSUPPORTED = {
 }
 
 
-def decode_image(value: str) -> bytes:
-    """The bytes of an image given as base64 or a data URL (INVALID_IMAGE when it is not one)."""
-    _, payload = strip_data_url(value.strip())
-    try:
-        data = decode_base64(payload)
-    except ValueError:
-        raise Ima2Error("INVALID_IMAGE", "The image is not valid base64.") from None
-    if not (sniff_mime(data) or "").startswith("image/") or image_size(data) is None:
-        raise Ima2Error("INVALID_IMAGE", "The image must be a PNG, JPEG or WebP.")
-    return data
-
-
-def validate_mask(mask: Any, image: bytes) -> str:
+def validate_mask(mask: str, image: bytes) -> str:
     """A PNG with alpha, the same size as the image (reference edit mask checks, in order)."""
-    if not isinstance(mask, str):
-        raise Ima2Error("INVALID_EDIT_MASK")
     mime, payload = strip_data_url(mask.strip())
     if mime is not None and mime != "image/png":
         raise Ima2Error("INVALID_EDIT_MASK_PNG")
@@ -208,42 +123,24 @@ def validate_mask(mask: Any, image: bytes) -> str:
     return mask.strip()
 
 
-def edit_request(body: dict[str, Any], request: Request) -> image_pb2.EditRequest:
-    prompt, image = body.get("prompt"), body.get("image")
-    if not isinstance(prompt, str) or not prompt.strip() or not isinstance(image, str) or not image.strip():
-        raise Ima2Error("IMAGE_REQUIRED")
-    image_bytes = decode_image(image)
-    provider = resolve_provider(body.get("provider"))
-    mask = body.get("mask")
-    has_mask = mask not in (None, "")
-    if has_mask and provider in MASK_UNSUPPORTED:
+def edit_request(body: EditRequest, request: Request) -> image_pb2.EditRequest:
+    provider = resolve_provider(body.provider)
+    if body.mask is not None and provider in MASK_UNSUPPORTED:
         raise Ima2Error(MASK_UNSUPPORTED[provider])
     options = image_job_options(body, request, extra_inputs=1)
-    edit = image_pb2.EditRequest(prompt=prompt, options=options, image=image.strip())
-    if has_mask:
-        edit.mask = validate_mask(mask, image_bytes)
+    edit = image_pb2.EditRequest(prompt=body.prompt, options=options, image=body.image.strip())
+    if body.mask is not None:
+        edit.mask = validate_mask(body.mask, decode_image(body.image))
     return edit
 
 
 # -- /api/node/generate ----------------------------------------------------------------------------
 
-CONTEXT_MODES = ("parent-plus-refs", "parent-only")
-SEARCH_MODES = ("off", "auto", "on")
-
-
-def optional_string(body: dict[str, Any], key: str) -> str:
-    value = body.get(key)
-    if value in (None, ""):
-        return ""
-    if not isinstance(value, str):
-        raise Ima2Error("INVALID_REQUEST", f"{key} must be a string.")
-    return value.strip()
-
 
 def external_source(value: str) -> str:
     """`externalSrc`: an image data URL, or a history file (`/generated/<name>`, also as a full URL)."""
     if value.startswith("data:"):
-        validate_references([value])
+        check_reference(value)
         return value
     path = urlsplit(value).path  # a full URL or a bare path, without query or fragment
     if not path.startswith("/generated/"):
@@ -254,16 +151,12 @@ def external_source(value: str) -> str:
     return name
 
 
-def node_request(body: dict[str, Any], request: Request) -> image_pb2.NodeGenerateRequest:
-    prompt = prompt_of(body)
-    parent_node_id = optional_string(body, "parentNodeId")
-    external = optional_string(body, "externalSrc")
-    context_mode = optional_string(body, "contextMode") or CONTEXT_MODES[0]
+def node_request(body: NodeGenerateRequest, request: Request) -> image_pb2.NodeGenerateRequest:
+    parent_node_id = (body.parentNodeId or "").strip()
+    external = (body.externalSrc or "").strip()
+    context_mode = (body.contextMode or "").strip() or CONTEXT_MODES[0]
     if context_mode not in CONTEXT_MODES:
         raise Ima2Error("CONTEXT_MODE_UNSUPPORTED", f'contextMode "{context_mode[:40]}" is not supported.')
-    search_mode = optional_string(body, "searchMode") or "auto"
-    if search_mode not in SEARCH_MODES:
-        raise Ima2Error("INVALID_REQUEST", "searchMode must be off, auto or on.")
     has_parent = bool(parent_node_id or external)
     options = image_job_options(
         body,
@@ -272,30 +165,54 @@ def node_request(body: dict[str, Any], request: Request) -> image_pb2.NodeGenera
         refs_sent=not (has_parent and context_mode == "parent-only"),
     )
     return image_pb2.NodeGenerateRequest(
-        prompt=prompt,
+        prompt=body.prompt,
         options=options,
         parent_node_id=parent_node_id,
         external_src="" if parent_node_id or not external else external_source(external),
         context_mode=context_mode,
-        search_mode=search_mode,
+        search_mode=body.searchMode or "auto",
     )
 
 
 # -- /api/generate/multimode ----------------------------------------------------------------------
 
 
-def multimode_request(body: dict[str, Any], request: Request) -> image_pb2.MultimodeRequest:
-    prompt = prompt_of(body)
-    options = image_job_options(body, request)
-    wanted = body.get("maxImages", limits.DEFAULT_MULTIMODE_IMAGES)
-    if wanted is None:
-        wanted = limits.DEFAULT_MULTIMODE_IMAGES
-    if (
-        isinstance(wanted, bool)
-        or not isinstance(wanted, int)
-        or not 1 <= wanted <= limits.MAX_MULTIMODE_IMAGES
-    ):
-        raise Ima2Error(
-            "INVALID_COUNT", f"maxImages must be an integer from 1 to {limits.MAX_MULTIMODE_IMAGES}."
-        )
-    return image_pb2.MultimodeRequest(prompt=prompt, options=options, max_images=wanted)
+def multimode_request(body: MultimodeRequest, request: Request) -> image_pb2.MultimodeRequest:
+    return image_pb2.MultimodeRequest(
+        prompt=body.prompt,
+        options=image_job_options(body, request),
+        max_images=body.maxImages or limits.DEFAULT_MULTIMODE_IMAGES,
+    )
+
+
+# -- dict bodies: the video routes read these until they get their models (models/video.py) --------
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    """The JSON object body (INVALID_BODY otherwise); an empty body is `{}`."""
+    return parse_json_object(await request.body())
+
+
+def resolve_request_id(body: dict[str, Any], request: Request) -> str:
+    value = body.get("requestId")
+    if value in (None, ""):
+        return str(request.state.request_id)
+    if not isinstance(value, str) or not REQUEST_ID_RE.match(value):
+        raise Ima2Error("INVALID_REQUEST_ID")
+    return value
+
+
+def validate_references(value: Any, max_count: int = limits.MAX_REFERENCES) -> list[str]:
+    """A list of reference images (REF_NOT_ARRAY, REF_TOO_MANY, REF_NOT_STRING, then `check_reference`)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise Ima2Error("REF_NOT_ARRAY")
+    if len(value) > max_count:
+        raise Ima2Error("REF_TOO_MANY", f"At most {max_count} reference images are allowed.")
+    refs = []
+    for item in value:
+        if not isinstance(item, str):
+            raise Ima2Error("REF_NOT_STRING")
+        refs.append(check_reference(item))
+    return refs

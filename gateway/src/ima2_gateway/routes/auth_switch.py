@@ -8,11 +8,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from ima2_common.errors import Ima2Error
+from ima2_gateway.bodies import read_json
 from ima2_gateway.context import gateway
-from ima2_gateway.validation import json_body
+from ima2_gateway.models.keys import StartSwitch, SwitchStarted, SwitchStatus
+from ima2_gateway.openapi import contract, json_body
 from ima2_proto.v1 import auth_pb2
 
-router = APIRouter()
+router = APIRouter(tags=["accounts"])
+# An unknown or expired session answers 404 {status: "expired"}.
+SWITCH_STATUS = contract(
+    SwitchStatus, errors="flat", extra={404: {"model": SwitchStatus, "description": "Unknown or expired."}}
+)
 
 
 def _status(switch: auth_pb2.AccountSwitch) -> dict[str, Any]:
@@ -33,12 +39,15 @@ def _expired_unknown() -> JSONResponse:
     return JSONResponse({"status": "expired"}, status_code=404, headers={"Cache-Control": "no-store"})
 
 
-@router.post("/api/auth/switch", operation_id="startAccountSwitch")
+@router.post(
+    "/api/auth/switch",
+    operation_id="startAccountSwitch",
+    summary="Start a device-code login (switch account)",
+    **contract(SwitchStarted, errors="flat", statuses=(400, 502), body=json_body(StartSwitch)),
+)
 async def start_switch(request: Request) -> dict[str, Any]:
-    body = await json_body(request)
-    provider, flow = body.get("provider"), body.get("flow")
-    if not isinstance(provider, str):
-        raise Ima2Error("INVALID_SWITCH_PROVIDER")
+    body = await read_json(request, StartSwitch)
+    provider, flow = body.provider, body.flow
     auth = gateway(request).services.auth
     switch = await auth.unary(
         auth.stub.StartAccountSwitch,
@@ -55,7 +64,12 @@ async def start_switch(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/api/auth/switch/{session_id}", operation_id="getAccountSwitch", response_model=None)
+@router.get(
+    "/api/auth/switch/{session_id}",
+    operation_id="getAccountSwitch",
+    summary="Poll an account switch (404 {status: expired} when unknown)",
+    **SWITCH_STATUS,
+)
 async def get_switch(session_id: str, request: Request) -> dict[str, Any] | JSONResponse:
     try:
         auth = gateway(request).services.auth
@@ -69,7 +83,12 @@ async def get_switch(session_id: str, request: Request) -> dict[str, Any] | JSON
     return _status(switch)
 
 
-@router.delete("/api/auth/switch/{session_id}", operation_id="cancelAccountSwitch", response_model=None)
+@router.delete(
+    "/api/auth/switch/{session_id}",
+    operation_id="cancelAccountSwitch",
+    summary="Cancel an account switch",
+    **SWITCH_STATUS,
+)
 async def cancel_switch(session_id: str, request: Request) -> dict[str, Any] | JSONResponse:
     try:
         auth = gateway(request).services.auth

@@ -13,9 +13,9 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
 
 from ima2_common.errors import Ima2Error
+from ima2_gateway.bodies import json_object
 from ima2_gateway.comfy import ComfyExporter
 from ima2_gateway.context import gateway
-from ima2_gateway.routes.library_common import json_object
 
 router = APIRouter()
 

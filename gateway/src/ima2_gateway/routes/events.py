@@ -9,9 +9,10 @@ from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
 
 from ima2_gateway.context import gateway
+from ima2_gateway.openapi import contract, header
 from ima2_gateway.sse import SSE_HEADERS, SSE_MEDIA_TYPE
 
-router = APIRouter()
+router = APIRouter(tags=["jobs"])
 
 
 def parse_cursor(header: str | None, query: str | None) -> int | None:
@@ -27,7 +28,18 @@ def parse_cursor(header: str | None, query: str | None) -> int | None:
     return None
 
 
-@router.get("/api/events", operation_id="events")
+@router.get(
+    "/api/events",
+    operation_id="events",
+    summary="The persistent SSE channel of every job (replay from Last-Event-ID or ?lastEventId)",
+    **contract(
+        None,
+        errors="nested",
+        statuses=(503,),
+        sse=True,
+        headers=(header("Last-Event-ID", "Replay events after this id (wins over ?lastEventId)."),),
+    ),
+)
 async def events_stream(request: Request, lastEventId: str | None = None) -> StreamingResponse:
     mux = gateway(request).events
     cursor = parse_cursor(request.headers.get("last-event-id"), lastEventId)

@@ -13,9 +13,11 @@ from fastapi import APIRouter, Request
 from ima2_common import catalog, limits
 from ima2_common.errors import Ima2Error
 from ima2_gateway.context import Gateway, gateway
+from ima2_gateway.models.status import Capabilities, Health, Providers
+from ima2_gateway.openapi import contract
 from ima2_proto.v1 import common_pb2, image_pb2
 
-router = APIRouter()
+router = APIRouter(tags=["status"])
 HEALTH_TIMEOUT = 1.0
 IMPLEMENTED_SURFACES = {"generate", "edit", "node", "multimode"}
 
@@ -99,7 +101,12 @@ def provider_policy() -> dict[str, Any]:
     }
 
 
-@router.get("/api/health", operation_id="health")
+@router.get(
+    "/api/health",
+    operation_id="health",
+    summary="Health of every part (services, NATS), version and runtime ports",
+    **contract(Health, errors="flat"),
+)
 async def health(request: Request) -> dict[str, Any]:
     gw = gateway(request)
     services, nats, oauth = await asyncio.gather(service_states(gw), nats_state(gw), oauth_runtime(gw))
@@ -145,7 +152,12 @@ async def key_status(gw: Gateway) -> dict[str, Any] | None:
     }
 
 
-@router.get("/api/providers", operation_id="providers")
+@router.get(
+    "/api/providers",
+    operation_id="providers",
+    summary="Provider availability, key sources and runtime ports",
+    **contract(Providers, errors="flat"),
+)
 async def providers(request: Request) -> dict[str, Any]:
     gw = gateway(request)
     keys, oauth, *states = await asyncio.gather(
@@ -197,7 +209,12 @@ async def video_capabilities(gw: Gateway) -> dict[str, Any]:
     }
 
 
-@router.get("/api/capabilities", operation_id="capabilities")
+@router.get(
+    "/api/capabilities",
+    operation_id="capabilities",
+    summary="Providers, models, options and limits this build accepts",
+    **contract(Capabilities, errors="flat"),
+)
 async def capabilities(request: Request) -> dict[str, Any]:
     gw = gateway(request)
     video = await video_capabilities(gw)

@@ -10,11 +10,24 @@ from fastapi.responses import JSONResponse
 
 from ima2_common import limits
 from ima2_common.errors import Ima2Error
+from ima2_gateway.bodies import read_body, read_json
 from ima2_gateway.context import gateway
-from ima2_gateway.routes.library_common import browser_id, decoded_header, item_json, json_object, read_body
+from ima2_gateway.models.library import (
+    BackfillResult,
+    Deleted,
+    FavoriteRequest,
+    FavoriteState,
+    HistoryPage,
+    Imported,
+    Restored,
+    RestoreRequest,
+)
+from ima2_gateway.openapi import BROWSER_ID, binary_body, contract, header, json_body
+from ima2_gateway.routes.library_common import browser_id, decoded_header, item_json
 from ima2_proto.v1 import common_pb2, library_pb2
 
-router = APIRouter()
+router = APIRouter(tags=["library"])
+OPTIONAL_BROWSER_ID = {**BROWSER_ID, "required": False, "description": "Favourites are per browser id."}
 
 
 def _int_param(value: str | None, name: str) -> int | None:
@@ -32,7 +45,12 @@ def _cursor(reply: library_pb2.ListHistoryResponse) -> dict[str, Any] | None:
     return {"before": reply.next_cursor.before, "beforeFilename": reply.next_cursor.before_filename}
 
 
-@router.get("/api/history", operation_id="history")
+@router.get(
+    "/api/history",
+    operation_id="history",
+    summary="The library, newest first, in cursor pages (groupBy=session groups by session)",
+    **contract(HistoryPage, errors="nested", statuses=(400,), headers=(OPTIONAL_BROWSER_ID,)),
+)
 async def list_history(
     request: Request,
     limit: str | None = None,
@@ -83,12 +101,20 @@ async def list_history(
     return {"items": [item_json(i) for i in reply.items], "total": reply.total, "nextCursor": _cursor(reply)}
 
 
-@router.post("/api/history/favorite", operation_id="historyFavorite")
+@router.post(
+    "/api/history/favorite",
+    operation_id="historyFavorite",
+    summary="Toggle an item's favourite mark (per browser id)",
+    **contract(
+        FavoriteState,
+        errors="nested",
+        statuses=(400, 404),
+        body=json_body(FavoriteRequest),
+        headers=(BROWSER_ID,),
+    ),
+)
 async def toggle_favorite(request: Request) -> dict[str, Any]:
-    body = await json_object(request, 64 * 1024)
-    filename = body.get("filename")
-    if not isinstance(filename, str) or not filename:
-        raise Ima2Error("INVALID_FILENAME", "filename is required")
+    filename = (await read_json(request, FavoriteRequest, 64 * 1024)).filename
     library = gateway(request).services.library
     reply = await library.unary(
         library.stub.ToggleFavorite,
@@ -97,7 +123,19 @@ async def toggle_favorite(request: Request) -> dict[str, Any]:
     return {"isFavorite": reply.is_favorite}
 
 
-@router.post("/api/history/import-local", operation_id="historyImportLocal", status_code=201)
+@router.post(
+    "/api/history/import-local",
+    operation_id="historyImportLocal",
+    summary="Import an image file into the library (raw bytes)",
+    **contract(
+        Imported,
+        errors="nested",
+        ok_status=201,
+        statuses=(400, 413),
+        body=binary_body("image/png", "image/jpeg", "image/webp"),
+        headers=(header("X-Ima2-Original-Filename", "The file's name, URI-encoded."),),
+    ),
+)
 async def import_local(request: Request) -> JSONResponse:
     data = await read_body(request, gateway(request).settings.body_limit_bytes, "PAYLOAD_TOO_LARGE")
     library = gateway(request).services.library
@@ -113,7 +151,12 @@ async def import_local(request: Request) -> JSONResponse:
     return JSONResponse({"item": {**item_json(reply), "image": reply.url}}, status_code=201)
 
 
-@router.post("/api/history/backfill-thumbnails", operation_id="historyBackfillThumbnails")
+@router.post(
+    "/api/history/backfill-thumbnails",
+    operation_id="historyBackfillThumbnails",
+    summary="Create missing thumbnails",
+    **contract(BackfillResult, errors="nested"),
+)
 async def backfill_thumbnails(request: Request) -> dict[str, Any]:
     library = gateway(request).services.library
     reply = await library.unary(library.stub.BackfillThumbnails, common_pb2.Empty(), timeout=None)
@@ -143,17 +186,24 @@ async def _delete(request: Request, filename: str, permanent: bool) -> dict[str,
     return body
 
 
-@router.delete("/api/history/{filename}/permanent", operation_id="historyDeletePermanent")
+@router.delete(
+    "/api/history/{filename}/permanent",
+    operation_id="historyDeletePermanent",
+    summary="Delete an item for good",
+    **contract(Deleted, errors="nested", statuses=(400, 404)),
+)
 async def delete_permanent(filename: str, request: Request) -> dict[str, Any]:
     return await _delete(request, filename, permanent=True)
 
 
-@router.post("/api/history/{filename}/restore", operation_id="historyRestore")
+@router.post(
+    "/api/history/{filename}/restore",
+    operation_id="historyRestore",
+    summary="Restore a deleted item from the trash",
+    **contract(Restored, errors="nested", statuses=(400, 404, 409), body=json_body(RestoreRequest)),
+)
 async def restore(filename: str, request: Request) -> dict[str, Any]:
-    body = await json_object(request, 64 * 1024)
-    trash_id = body.get("trashId")
-    if not isinstance(trash_id, str) or not trash_id:
-        raise Ima2Error("TRASH_ID_REQUIRED")
+    trash_id = (await read_json(request, RestoreRequest, 64 * 1024)).trashId
     library = gateway(request).services.library
     reply = await library.unary(
         library.stub.RestoreHistory, library_pb2.RestoreHistoryRequest(trash_id=trash_id, filename=filename)
@@ -161,6 +211,11 @@ async def restore(filename: str, request: Request) -> dict[str, Any]:
     return {"ok": True, "item": item_json(reply)}
 
 
-@router.delete("/api/history/{filename:path}", operation_id="historyDelete")
+@router.delete(
+    "/api/history/{filename:path}",
+    operation_id="historyDelete",
+    summary="Move an item to the library's trash (undoable)",
+    **contract(Deleted, errors="nested", statuses=(400, 404)),
+)
 async def delete(filename: str, request: Request) -> dict[str, Any]:
     return await _delete(request, filename, permanent=False)

@@ -11,8 +11,10 @@ from nats.errors import TimeoutError as NatsTimeoutError
 
 from ima2_common import events
 from ima2_gateway.context import gateway
+from ima2_gateway.models.jobs import CancelResult, InflightList
+from ima2_gateway.openapi import contract
 
-router = APIRouter()
+router = APIRouter(tags=["jobs"])
 CANCEL_REPLY_TIMEOUT = 2.0
 
 
@@ -25,7 +27,12 @@ def _matches(job: dict[str, Any], kind: str | None, session_id: str | None) -> b
     return (not kind or job.get("kind") == kind) and (not session_id or meta.get("sessionId") == session_id)
 
 
-@router.get("/api/inflight", operation_id="listInflight")
+@router.get(
+    "/api/inflight",
+    operation_id="listInflight",
+    summary="Active jobs (includeTerminal=1 adds recently ended ones)",
+    **contract(InflightList, errors="nested"),
+)
 async def list_inflight(
     request: Request,
     kind: str | None = None,
@@ -40,7 +47,12 @@ async def list_inflight(
     return body
 
 
-@router.delete("/api/inflight/{request_id}", operation_id="cancelInflight")
+@router.delete(
+    "/api/inflight/{request_id}",
+    operation_id="cancelInflight",
+    summary="Cancel an active job",
+    **contract(CancelResult, errors="nested"),
+)
 async def cancel_inflight(request_id: str, request: Request) -> dict[str, Any]:
     gw = gateway(request)
     try:

@@ -1,9 +1,8 @@
-"""Helpers shared by the library's route modules: capped body reads, JSON objects, the browser id,
-and the JSON shape of a library item."""
+"""Helpers shared by the library's route modules: the browser id, URI-encoded headers and the JSON shape
+of a library item."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import unquote
 
@@ -15,42 +14,6 @@ from ima2_common.structs import struct_to_dict
 from ima2_proto.v1 import library_pb2
 
 BROWSER_ID_HEADER = "x-ima2-browser-id"
-
-
-async def read_body(request: Request, cap: int, code: str) -> bytes:
-    """The body, refused with `code` as soon as it is known to exceed `cap` (before it is buffered whole)."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > cap:
-        raise Ima2Error(code)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > cap:
-            raise Ima2Error(code)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def parse_object(raw: bytes, *, empty_ok: bool = True) -> dict[str, Any]:
-    if not raw.strip():
-        if empty_ok:
-            return {}
-        raise Ima2Error("INVALID_BODY", "A JSON object body is required.")
-    try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise Ima2Error("INVALID_BODY") from None
-    if not isinstance(body, dict):
-        raise Ima2Error("INVALID_BODY", "The request body must be a JSON object.")
-    return body
-
-
-async def json_object(
-    request: Request, cap: int | None = None, code: str = "PAYLOAD_TOO_LARGE"
-) -> dict[str, Any]:
-    raw = await read_body(request, cap, code) if cap is not None else await request.body()
-    return parse_object(raw)
 
 
 def browser_id(request: Request, required: bool = True) -> str:

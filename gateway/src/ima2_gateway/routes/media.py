@@ -12,12 +12,27 @@ from starlette.concurrency import run_in_threadpool
 
 from ima2_gateway.context import gateway
 from ima2_gateway.media_files import resolve_media
+from ima2_gateway.openapi import contract
 
-router = APIRouter()
+router = APIRouter(tags=["library"])
 CACHE_CONTROL = "public, max-age=31536000, immutable"
+BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 
-@router.get("/generated/{name:path}", operation_id="media")
+@router.get(
+    "/generated/{name:path}",
+    operation_id="media",
+    summary="A generated file (images, videos, thumbnails; never the .json sidecars)",
+    **contract(
+        None,
+        errors="nested",
+        statuses=(404,),
+        extra={
+            200: {"description": "The file.", "content": {"application/octet-stream": BINARY}},
+            304: {"description": "Not modified (If-None-Match)."},
+        },
+    ),
+)
 async def media(name: str, request: Request) -> Response:
     path, info = await run_in_threadpool(resolve_media, gateway(request).settings.generated_path, name)
     response = FileResponse(

@@ -15,21 +15,27 @@ from ima2_common import limits
 from ima2_common.errors import Ima2Error
 from ima2_common.media import decode_base64
 from ima2_common.structs import struct_to_dict
+from ima2_gateway.bodies import read_json
 from ima2_gateway.context import gateway
-from ima2_gateway.routes.library_common import parse_object, read_body
+from ima2_gateway.models.library import MetadataRequest, MetadataResult
+from ima2_gateway.openapi import contract, json_body
 from ima2_proto.v1 import library_pb2
 
-router = APIRouter()
+router = APIRouter(tags=["library"])
 DATA_URL_RE = re.compile(r"^data:([^;,]+);base64,(.+)$", re.S)
 FORMATS = ("image/png", "image/jpeg", "image/jpg", "image/webp")
 BODY_CAP = limits.METADATA_READ_MAX_B64_BYTES + 4096
 
 
-@router.post("/api/metadata/read", operation_id="readMetadata")
+@router.post(
+    "/api/metadata/read",
+    operation_id="readMetadata",
+    summary="Read the generation metadata embedded in an image",
+    **contract(MetadataResult, errors="keys", statuses=(400, 413), body=json_body(MetadataRequest)),
+)
 async def read_metadata(request: Request) -> dict[str, Any]:
-    body = parse_object(await read_body(request, BODY_CAP, "IMAGE_METADATA_TOO_LARGE"))
-    value = body.get("dataUrl")
-    match = DATA_URL_RE.match(value) if isinstance(value, str) else None
+    value = (await read_json(request, MetadataRequest, BODY_CAP, "IMAGE_METADATA_TOO_LARGE")).dataUrl
+    match = DATA_URL_RE.match(value)
     if match is None:
         raise Ima2Error("IMAGE_METADATA_INVALID")
     mime, payload = match.group(1).lower(), match.group(2)

@@ -15,23 +15,39 @@ from ima2_common.errors import Ima2Error
 from ima2_gateway.context import gateway
 from ima2_gateway.errors import error_response
 from ima2_gateway.jobs import answer_sse, sse_error_response
-from ima2_gateway.validation import REQUEST_ID_RE, json_body, multimode_request
+from ima2_gateway.models.base import parse_json_object, validate_body
+from ima2_gateway.models.images import MultimodeRequest
+from ima2_gateway.openapi import GENERATION_STATUSES, contract, json_body
+from ima2_gateway.validation import REQUEST_ID_RE, multimode_request
 
-router = APIRouter()
+router = APIRouter(tags=["images"])
 
 
-@router.post("/api/generate/multimode", operation_id="generateMultimode")
+@router.post(
+    "/api/generate/multimode",
+    operation_id="generateMultimode",
+    summary="Generate an image sequence (SSE: phase, partial, image, done, error; or async)",
+    **contract(
+        None,
+        errors="flat",
+        statuses=GENERATION_STATUSES,
+        body=json_body(MultimodeRequest),
+        sse=True,
+        accepted=True,
+    ),
+)
 async def multimode(request: Request) -> Response:
-    body: dict[str, Any] = {}
+    raw: dict[str, Any] = {}
     try:
-        body = await json_body(request)
-        job = multimode_request(body, request)
+        raw = parse_json_object(await request.body())
+        job = multimode_request(validate_body(MultimodeRequest, raw), request)
     except Ima2Error as err:
-        if body.get("async") is True:
+        if raw.get("async") is True:
             return error_response(err, request)
-        requested = body.get("requestId")
-        valid = isinstance(requested, str) and REQUEST_ID_RE.match(requested)
-        request_id = requested if valid and isinstance(requested, str) else request.state.request_id
+        requested = raw.get("requestId")
+        request_id: str = request.state.request_id
+        if isinstance(requested, str) and REQUEST_ID_RE.match(requested):
+            request_id = requested
         return sse_error_response(err, request_id)
     image = gateway(request).services.image
     stream = image.stream(image.stub.Multimode, job)

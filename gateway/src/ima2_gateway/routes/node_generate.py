@@ -16,9 +16,12 @@ from ima2_common.errors import Ima2Error
 from ima2_gateway.context import gateway
 from ima2_gateway.errors import error_response
 from ima2_gateway.jobs import answer_json, answer_sse
-from ima2_gateway.validation import json_body, node_request
+from ima2_gateway.models.base import parse_json_object, validate_body
+from ima2_gateway.models.images import NodeGenerateRequest, NodeResult
+from ima2_gateway.openapi import GENERATION_STATUSES, contract, json_body
+from ima2_gateway.validation import node_request
 
-router = APIRouter()
+router = APIRouter(tags=["images"])
 
 
 def wants_sse(request: Request) -> bool:
@@ -42,14 +45,26 @@ def _parent_of(body: dict[str, Any]) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-@router.post("/api/node/generate", operation_id="nodeGenerate")
+@router.post(
+    "/api/node/generate",
+    operation_id="nodeGenerate",
+    summary="Generate or edit one node image (JSON, SSE with Accept: text/event-stream, or async)",
+    **contract(
+        NodeResult,
+        errors="node",
+        statuses=GENERATION_STATUSES,
+        body=json_body(NodeGenerateRequest),
+        sse=True,
+        accepted=True,
+    ),
+)
 async def node_generate(request: Request) -> Response:
-    body: dict[str, Any] = {}
+    raw: dict[str, Any] = {}
     try:
-        body = await json_body(request)
-        job = node_request(body, request)
+        raw = parse_json_object(await request.body())
+        job = node_request(validate_body(NodeGenerateRequest, raw), request)
     except Ima2Error as err:
-        return node_error(err, request, _parent_of(body))
+        return node_error(err, request, _parent_of(raw))
     parent = job.parent_node_id or None
 
     def render(err: Ima2Error) -> Response:

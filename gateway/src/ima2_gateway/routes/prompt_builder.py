@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ima2_common import limits
 from ima2_common.errors import Ima2Error
+from ima2_gateway.bodies import json_object
 from ima2_gateway.context import gateway
-from ima2_gateway.routes.library_common import json_object
 from ima2_proto.v1 import common_pb2, image_pb2
 
 router = APIRouter()

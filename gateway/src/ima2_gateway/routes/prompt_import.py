@@ -18,11 +18,11 @@ from ima2_common import limits
 from ima2_common.errors import Ima2Error
 from ima2_common.nats_util import config_bucket
 from ima2_common.structs import str_field
+from ima2_gateway.bodies import json_object
 from ima2_gateway.context import gateway
 from ima2_gateway.prompt_import.curated import CuratedCatalogue
 from ima2_gateway.prompt_import.github import CallWindow, GitHubClient
 from ima2_gateway.prompt_import.importer import PromptImporter
-from ima2_gateway.routes.library_common import json_object
 from ima2_proto.v1 import auth_pb2, library_pb2
 
 router = APIRouter()

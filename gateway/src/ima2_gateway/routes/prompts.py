@@ -12,12 +12,27 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from ima2_common import limits
-from ima2_common.errors import Ima2Error
+from ima2_gateway.bodies import read_json
 from ima2_gateway.context import gateway
-from ima2_gateway.routes.library_common import json_object
+from ima2_gateway.models.library import Ok
+from ima2_gateway.models.prompts import (
+    FolderCreate,
+    FolderList,
+    FolderOne,
+    FolderUpdate,
+    PromptCreate,
+    PromptExport,
+    PromptFavorite,
+    PromptImport,
+    PromptImported,
+    PromptList,
+    PromptOne,
+    PromptUpdate,
+)
+from ima2_gateway.openapi import contract, json_body
 from ima2_proto.v1 import common_pb2, library_pb2
 
-router = APIRouter()
+router = APIRouter(tags=["prompts"])
 SMALL_BODY = limits.PROMPT_TEXT_MAX_CHARS * 4 + 64 * 1024
 
 
@@ -46,25 +61,12 @@ def folder_json(f: library_pb2.PromptFolder) -> dict[str, Any]:
     }
 
 
-def _optional_str(body: dict[str, Any], key: str) -> str | None:
-    value = body.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise Ima2Error("INVALID_PROMPT", f"{key} must be a string")
-    return value
-
-
-def _tags(body: dict[str, Any]) -> list[str] | None:
-    tags = body.get("tags")
-    if tags is None:
-        return None
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise Ima2Error("INVALID_PROMPT", "tags must be an array of strings")
-    return tags
-
-
-@router.get("/api/prompts", operation_id="listPrompts")
+@router.get(
+    "/api/prompts",
+    operation_id="listPrompts",
+    summary="Prompts and folders (search, folder, favourites filters)",
+    **contract(PromptList, errors="nested"),
+)
 async def list_prompts(
     request: Request, search: str = "", folderId: str = "", favoritesOnly: str = ""
 ) -> dict[str, Any]:
@@ -81,26 +83,32 @@ async def list_prompts(
     }
 
 
-@router.post("/api/prompts", operation_id="createPrompt", status_code=201)
+@router.post(
+    "/api/prompts",
+    operation_id="createPrompt",
+    summary="Create a prompt",
+    **contract(PromptOne, errors="nested", ok_status=201, statuses=(400, 404), body=json_body(PromptCreate)),
+)
 async def create_prompt(request: Request) -> JSONResponse:
-    body = await json_object(request, SMALL_BODY)
-    text = body.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise Ima2Error("INVALID_PROMPT", "text is required")
-    tags = _tags(body)
+    body = await read_json(request, PromptCreate, SMALL_BODY)
     prompt = library_pb2.Prompt(
-        text=text,
-        title=_optional_str(body, "name") or "",
-        folder_id=_optional_str(body, "folderId") or "",
-        mode=_optional_str(body, "mode") or "",
-        tags=tags or [],
+        text=body.text,
+        title=body.name or "",
+        folder_id=body.folderId or "",
+        mode=body.mode or "",
+        tags=body.tags or [],
     )
     library = gateway(request).services.library
     reply = await library.unary(library.stub.CreatePrompt, prompt)
     return JSONResponse({"prompt": prompt_json(reply)}, status_code=201)
 
 
-@router.get("/api/prompts/export", operation_id="exportPrompts")
+@router.get(
+    "/api/prompts/export",
+    operation_id="exportPrompts",
+    summary="Export the prompt library",
+    **contract(PromptExport, errors="nested"),
+)
 async def export_prompts(request: Request) -> dict[str, Any]:
     library = gateway(request).services.library
     reply = await library.unary(library.stub.ExportPrompts, common_pb2.Empty())
@@ -108,9 +116,14 @@ async def export_prompts(request: Request) -> dict[str, Any]:
     return exported
 
 
-@router.post("/api/prompts/import", operation_id="importPrompts")
+@router.post(
+    "/api/prompts/import",
+    operation_id="importPrompts",
+    summary="Import an exported prompt library (duplicates skipped)",
+    **contract(PromptImported, errors="nested", statuses=(400,), body=json_body(PromptImport)),
+)
 async def import_prompts(request: Request) -> dict[str, Any]:
-    body = await json_object(request)
+    body = (await read_json(request, PromptImport)).model_dump(exclude_unset=True)
     library = gateway(request).services.library
     reply = await library.unary(
         library.stub.ImportPrompts, library_pb2.ImportPromptsRequest(json=json.dumps(body)), timeout=120
@@ -122,31 +135,44 @@ async def import_prompts(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/api/prompts/folders", operation_id="listPromptFolders")
+@router.get(
+    "/api/prompts/folders",
+    operation_id="listPromptFolders",
+    summary="Prompt folders",
+    **contract(FolderList, errors="nested"),
+)
 async def list_folders(request: Request) -> dict[str, Any]:
     library = gateway(request).services.library
     reply = await library.unary(library.stub.ListPromptFolders, common_pb2.Empty())
     return {"folders": [folder_json(f) for f in reply.folders]}
 
 
-@router.post("/api/prompts/folders", operation_id="createPromptFolder", status_code=201)
+@router.post(
+    "/api/prompts/folders",
+    operation_id="createPromptFolder",
+    summary="Create a prompt folder",
+    **contract(FolderOne, errors="nested", ok_status=201, statuses=(400, 404), body=json_body(FolderCreate)),
+)
 async def create_folder(request: Request) -> JSONResponse:
-    body = await json_object(request, 64 * 1024)
-    name = body.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise Ima2Error("INVALID_FOLDER", "name is required")
+    body = await read_json(request, FolderCreate, 64 * 1024)
+    name, parent_id = body.name, body.parentId
     library = gateway(request).services.library
     reply = await library.unary(
         library.stub.CreatePromptFolder,
-        library_pb2.PromptFolder(name=name, parent_id=_optional_str(body, "parentId") or ""),
+        library_pb2.PromptFolder(name=name, parent_id=parent_id or ""),
     )
     return JSONResponse({"folder": folder_json(reply)}, status_code=201)
 
 
-@router.patch("/api/prompts/folders/{folder_id}", operation_id="updatePromptFolder")
+@router.patch(
+    "/api/prompts/folders/{folder_id}",
+    operation_id="updatePromptFolder",
+    summary="Rename or move a prompt folder",
+    **contract(FolderOne, errors="nested", statuses=(400, 404), body=json_body(FolderUpdate)),
+)
 async def update_folder(folder_id: str, request: Request) -> dict[str, Any]:
-    body = await json_object(request, 64 * 1024)
-    name, parent = body.get("name"), body.get("parentId")
+    body = await read_json(request, FolderUpdate, 64 * 1024)
+    name, parent = body.name, body.parentId
     folder = library_pb2.PromptFolder(
         id=folder_id,
         name=name if isinstance(name, str) else "",
@@ -157,7 +183,12 @@ async def update_folder(folder_id: str, request: Request) -> dict[str, Any]:
     return {"folder": folder_json(reply)}
 
 
-@router.delete("/api/prompts/folders/{folder_id}", operation_id="deletePromptFolder")
+@router.delete(
+    "/api/prompts/folders/{folder_id}",
+    operation_id="deletePromptFolder",
+    summary="Delete a prompt folder (strategy=deleteItems deletes its prompts)",
+    **contract(Ok, errors="nested", statuses=(404,)),
+)
 async def delete_folder(folder_id: str, request: Request, strategy: str = "") -> dict[str, Any]:
     library = gateway(request).services.library
     await library.unary(
@@ -169,22 +200,36 @@ async def delete_folder(folder_id: str, request: Request, strategy: str = "") ->
     return {"ok": True}
 
 
-@router.get("/api/prompts/{prompt_id}", operation_id="getPrompt")
+@router.get(
+    "/api/prompts/{prompt_id}",
+    operation_id="getPrompt",
+    summary="A prompt",
+    **contract(PromptOne, errors="nested", statuses=(404,)),
+)
 async def get_prompt(prompt_id: str, request: Request) -> dict[str, Any]:
     library = gateway(request).services.library
     reply = await library.unary(library.stub.GetPrompt, library_pb2.PromptKey(id=prompt_id))
     return {"prompt": prompt_json(reply)}
 
 
-@router.patch("/api/prompts/{prompt_id}", operation_id="updatePrompt")
+@router.patch(
+    "/api/prompts/{prompt_id}",
+    operation_id="updatePrompt",
+    summary="Update a prompt",
+    **contract(PromptOne, errors="nested", statuses=(400, 404), body=json_body(PromptUpdate)),
+)
 async def update_prompt(prompt_id: str, request: Request) -> dict[str, Any]:
-    body = await json_object(request, SMALL_BODY)
+    body = await read_json(request, PromptUpdate, SMALL_BODY)
     update = library_pb2.UpdatePromptRequest(id=prompt_id)
-    for key, field in (("name", "title"), ("text", "text"), ("folderId", "folder_id"), ("mode", "mode")):
-        value = _optional_str(body, key)
+    for value, field in (
+        (body.name, "title"),
+        (body.text, "text"),
+        (body.folderId, "folder_id"),
+        (body.mode, "mode"),
+    ):
         if value is not None:
             setattr(update, field, value)
-    tags = _tags(body)
+    tags = body.tags
     if tags is not None:
         update.tags.extend(tags)
         update.set_tags = True
@@ -193,14 +238,24 @@ async def update_prompt(prompt_id: str, request: Request) -> dict[str, Any]:
     return {"prompt": prompt_json(reply)}
 
 
-@router.delete("/api/prompts/{prompt_id}", operation_id="deletePrompt")
+@router.delete(
+    "/api/prompts/{prompt_id}",
+    operation_id="deletePrompt",
+    summary="Move a prompt to the trash",
+    **contract(Ok, errors="nested", statuses=(404,)),
+)
 async def delete_prompt(prompt_id: str, request: Request) -> dict[str, Any]:
     library = gateway(request).services.library
     await library.unary(library.stub.DeletePrompt, library_pb2.PromptKey(id=prompt_id))
     return {"ok": True}
 
 
-@router.post("/api/prompts/{prompt_id}/favorite", operation_id="togglePromptFavorite")
+@router.post(
+    "/api/prompts/{prompt_id}/favorite",
+    operation_id="togglePromptFavorite",
+    summary="Toggle a prompt's favourite mark",
+    **contract(PromptFavorite, errors="nested", statuses=(404,)),
+)
 async def toggle_favorite(prompt_id: str, request: Request) -> dict[str, Any]:
     library = gateway(request).services.library
     reply = await library.unary(library.stub.TogglePromptFavorite, library_pb2.PromptKey(id=prompt_id))

@@ -7,10 +7,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from ima2_gateway.context import Gateway, gateway
+from ima2_gateway.models.status import AgyStatus, OAuthStatus, ProviderState
+from ima2_gateway.openapi import contract
 from ima2_gateway.routes.health import backend_runtime
 from ima2_proto.v1 import image_pb2
 
-router = APIRouter()
+router = APIRouter(tags=["status"])
 STATUS_TIMEOUT = 6.0
 
 
@@ -32,7 +34,12 @@ def _status(reply: image_pb2.ProviderStatus) -> dict[str, Any]:
     return body
 
 
-@router.get("/api/oauth/status", operation_id="oauthStatus")
+@router.get(
+    "/api/oauth/status",
+    operation_id="oauthStatus",
+    summary="Codex OAuth proxy status and models",
+    **contract(OAuthStatus, errors="flat"),
+)
 async def oauth_status(request: Request) -> dict[str, Any]:
     gw = gateway(request)
     reply = await probe(gw, "oauth")
@@ -47,12 +54,22 @@ async def oauth_status(request: Request) -> dict[str, Any]:
     return {**_status(reply), "runtime": {"backend": backend_runtime(gw), "oauth": oauth}}
 
 
-@router.get("/api/grok/status", operation_id="grokStatus")
+@router.get(
+    "/api/grok/status",
+    operation_id="grokStatus",
+    summary="Grok (progrok) status and image models",
+    **contract(ProviderState, errors="flat"),
+)
 async def grok_status(request: Request) -> dict[str, Any]:
     return _status(await probe(gateway(request), "grok"))
 
 
-@router.get("/api/agy/status", operation_id="agyStatus")
+@router.get(
+    "/api/agy/status",
+    operation_id="agyStatus",
+    summary="Antigravity CLI install status",
+    **contract(AgyStatus, errors="flat"),
+)
 async def agy_status(request: Request) -> dict[str, Any]:
     reply = await probe(gateway(request), "agy")
     body: dict[str, Any] = {"installed": reply.installed, "status": reply.status}

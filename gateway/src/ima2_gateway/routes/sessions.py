@@ -16,16 +16,45 @@ from ima2_common.errors import Ima2Error
 from ima2_common.logging import log_fields
 from ima2_common.media import decode_base64, sniff_mime, strip_data_url
 from ima2_common.structs import dict_to_struct, struct_to_dict
+from ima2_gateway.bodies import read_json
 from ima2_gateway.context import gateway
-from ima2_gateway.routes.library_common import json_object, parse_object, read_body
+from ima2_gateway.models.library import Ok
+from ima2_gateway.models.sessions import (
+    GraphConflict,
+    GraphDocument,
+    GraphSave,
+    GraphSaved,
+    SessionCreated,
+    SessionDetail,
+    SessionList,
+    SessionTitle,
+    StyleSheet,
+    StyleSheetEnabled,
+    StyleSheetEnabledSaved,
+    StyleSheetExtract,
+    StyleSheetExtracted,
+    StyleSheetUpdate,
+)
+from ima2_gateway.openapi import contract, header, json_body
 from ima2_proto.v1 import common_pb2, image_pb2, library_pb2
 
-router = APIRouter()
+router = APIRouter(tags=["sessions"])
 log = logging.getLogger("ima2.gateway.sessions")
 
 VERSION_RE = re.compile(r'^\s*(?:W/)?"?(\d{1,15})"?\s*$')
 EXTRACT_PROMPT_MAX = 4000
 EXTRACT_TIMEOUT_SECONDS = 180.0
+GRAPH_HEADERS = (
+    header(
+        "If-Match",
+        'The graphVersion this save is based on (5 or "5").',
+        required=True,
+        pattern=r'^(W/)?"?\d{1,15}"?$',
+    ),
+    header("X-Ima2-Graph-Save-Id", "Observability: the client's save id."),
+    header("X-Ima2-Graph-Save-Reason", "Observability: why the client saved."),
+    header("X-Ima2-Tab-Id", "Observability: the saving tab."),
+)
 SAVE_HEADERS = {
     "saveId": "x-ima2-graph-save-id",
     "saveReason": "x-ima2-graph-save-reason",
@@ -48,11 +77,11 @@ def _style_sheet(reply: library_pb2.StyleSheet) -> dict[str, Any]:
     return {"styleSheet": sheet, "enabled": reply.enabled}
 
 
-def _title(body: dict[str, Any], required: bool) -> str:
-    title = body.get("title")
+def _title(body: SessionTitle, required: bool) -> str:
+    title = body.title
     if title is None and not required:
         return ""
-    if not isinstance(title, str) or (required and not title.strip()):
+    if title is None or (required and not title.strip()):
         raise Ima2Error("INVALID_TITLE", "Title required")
     return title
 
@@ -60,16 +89,32 @@ def _title(body: dict[str, Any], required: bool) -> str:
 # Sessions
 
 
-@router.get("/api/sessions", operation_id="listSessions")
+@router.get(
+    "/api/sessions",
+    operation_id="listSessions",
+    summary="Every session with its node count",
+    **contract(SessionList, errors="nested"),
+)
 async def list_sessions(request: Request) -> dict[str, Any]:
     library = gateway(request).services.library
     reply = await library.unary(library.stub.ListSessions, common_pb2.Empty())
     return {"sessions": [{**_summary(s), "nodeCount": s.node_count} for s in reply.sessions]}
 
 
-@router.post("/api/sessions", operation_id="createSession", status_code=201)
+@router.post(
+    "/api/sessions",
+    operation_id="createSession",
+    summary="Create a session",
+    **contract(
+        SessionCreated,
+        errors="nested",
+        ok_status=201,
+        statuses=(400,),
+        body=json_body(SessionTitle, required=False),
+    ),
+)
 async def create_session(request: Request) -> JSONResponse:
-    body = await json_object(request, 64 * 1024)
+    body = await read_json(request, SessionTitle, 64 * 1024)
     title = _title(body, required=False)
     library = gateway(request).services.library
     reply = await library.unary(library.stub.CreateSession, library_pb2.CreateSessionRequest(title=title))
@@ -77,7 +122,12 @@ async def create_session(request: Request) -> JSONResponse:
     return JSONResponse({"session": _summary(reply)}, status_code=201)
 
 
-@router.get("/api/sessions/{session_id}", operation_id="getSession")
+@router.get(
+    "/api/sessions/{session_id}",
+    operation_id="getSession",
+    summary="A session with its graph",
+    **contract(SessionDetail, errors="nested", statuses=(404,)),
+)
 async def get_session(session_id: str, request: Request) -> dict[str, Any]:
     library = gateway(request).services.library
     reply = await library.unary(library.stub.GetSession, library_pb2.GetSessionRequest(id=session_id))
@@ -90,9 +140,14 @@ async def get_session(session_id: str, request: Request) -> dict[str, Any]:
     }
 
 
-@router.patch("/api/sessions/{session_id}", operation_id="renameSession")
+@router.patch(
+    "/api/sessions/{session_id}",
+    operation_id="renameSession",
+    summary="Rename a session",
+    **contract(Ok, errors="nested", statuses=(400, 404), body=json_body(SessionTitle)),
+)
 async def rename_session(session_id: str, request: Request) -> dict[str, Any]:
-    title = _title(await json_object(request, 64 * 1024), required=True)
+    title = _title(await read_json(request, SessionTitle, 64 * 1024), required=True)
     library = gateway(request).services.library
     await library.unary(
         library.stub.RenameSession, library_pb2.RenameSessionRequest(id=session_id, title=title)
@@ -100,7 +155,12 @@ async def rename_session(session_id: str, request: Request) -> dict[str, Any]:
     return {"ok": True}
 
 
-@router.delete("/api/sessions/{session_id}", operation_id="deleteSession")
+@router.delete(
+    "/api/sessions/{session_id}",
+    operation_id="deleteSession",
+    summary="Delete a session",
+    **contract(Ok, errors="nested", statuses=(404,)),
+)
 async def delete_session(session_id: str, request: Request) -> dict[str, Any]:
     library = gateway(request).services.library
     await library.unary(library.stub.DeleteSession, library_pb2.GetSessionRequest(id=session_id))
@@ -120,9 +180,13 @@ def _expected_version(raw: str | None) -> int:
     return int(match.group(1))
 
 
-@router.get("/api/sessions/{session_id}/graph", operation_id="loadGraph")
+@router.get(
+    "/api/sessions/{session_id}/graph",
+    operation_id="loadGraph",
+    summary="The graph alone (ETag: its graphVersion, for If-Match when saving)",
+    **contract(GraphDocument, errors="nested", statuses=(404,)),
+)
 async def load_graph(session_id: str, request: Request) -> JSONResponse:
-    """The graph alone, with its version as the ETag to send back in If-Match when saving."""
     library = gateway(request).services.library
     reply = await library.unary(library.stub.GetSession, library_pb2.GetSessionRequest(id=session_id))
     body = {
@@ -134,12 +198,22 @@ async def load_graph(session_id: str, request: Request) -> JSONResponse:
     return JSONResponse(body, headers={"ETag": f'"{reply.graph_version}"'})
 
 
-@router.put("/api/sessions/{session_id}/graph", operation_id="saveGraph")
+@router.put(
+    "/api/sessions/{session_id}/graph",
+    operation_id="saveGraph",
+    summary="Save the graph (If-Match: the current graphVersion)",
+    **contract(
+        GraphSaved,
+        errors="nested",
+        statuses=(400, 404, 409, 413, 428),
+        body=json_body(GraphSave),
+        headers=GRAPH_HEADERS,
+        extra={409: {"model": GraphConflict, "description": "Stale graph version (currentVersion)."}},
+    ),
+)
 async def save_graph(session_id: str, request: Request) -> dict[str, Any]:
-    body = parse_object(await read_body(request, limits.GRAPH_MAX_BODY_BYTES, "GRAPH_TOO_LARGE"))
-    nodes, edges = body.get("nodes"), body.get("edges")
-    if not isinstance(nodes, list) or not isinstance(edges, list):
-        raise Ima2Error("INVALID_GRAPH", "nodes and edges arrays required")
+    body = await read_json(request, GraphSave, limits.GRAPH_MAX_BODY_BYTES, "GRAPH_TOO_LARGE")
+    nodes, edges = body.nodes, body.edges
     raw_version = request.headers.get("if-match")
     if not raw_version:
         raise Ima2Error("GRAPH_VERSION_REQUIRED", "If-Match header required")
@@ -195,22 +269,28 @@ async def save_graph(session_id: str, request: Request) -> dict[str, Any]:
 # Style sheets
 
 
-@router.get("/api/sessions/{session_id}/style-sheet", operation_id="getStyleSheet")
+@router.get(
+    "/api/sessions/{session_id}/style-sheet",
+    operation_id="getStyleSheet",
+    summary="A session's style sheet",
+    **contract(StyleSheet, errors="nested", statuses=(404,)),
+)
 async def get_style_sheet(session_id: str, request: Request) -> dict[str, Any]:
     library = gateway(request).services.library
     reply = await library.unary(library.stub.GetStyleSheet, library_pb2.GetSessionRequest(id=session_id))
     return _style_sheet(reply)
 
 
-@router.put("/api/sessions/{session_id}/style-sheet", operation_id="putStyleSheet")
+@router.put(
+    "/api/sessions/{session_id}/style-sheet",
+    operation_id="putStyleSheet",
+    summary="Save or clear a session's style sheet",
+    **contract(Ok, errors="nested", statuses=(400, 404, 413), body=json_body(StyleSheetUpdate)),
+)
 async def put_style_sheet(session_id: str, request: Request) -> dict[str, Any]:
-    raw = await read_body(request, limits.STYLE_SHEET_MAX_CHARS * 4 + 1024, "STYLE_SHEET_TOO_LARGE")
-    body = parse_object(raw)
-    sheet, enabled = body.get("styleSheet"), body.get("enabled")
-    if "styleSheet" not in body or (sheet is not None and not isinstance(sheet, dict)):
-        raise Ima2Error("INVALID_SHEET")
-    if enabled is not None and not isinstance(enabled, bool):
-        raise Ima2Error("INVALID_ENABLED", "enabled must be boolean when provided")
+    cap = limits.STYLE_SHEET_MAX_CHARS * 4 + 1024
+    body = await read_json(request, StyleSheetUpdate, cap, "STYLE_SHEET_TOO_LARGE")
+    sheet, enabled = body.styleSheet, body.enabled
     if sheet is not None and len(json.dumps(sheet, ensure_ascii=False)) > limits.STYLE_SHEET_MAX_CHARS:
         raise Ima2Error("STYLE_SHEET_TOO_LARGE")
     put = library_pb2.PutStyleSheetRequest(session_id=session_id)
@@ -226,11 +306,16 @@ async def put_style_sheet(session_id: str, request: Request) -> dict[str, Any]:
     return {"ok": True}
 
 
-@router.patch("/api/sessions/{session_id}/style-sheet/enabled", operation_id="setStyleSheetEnabled")
+@router.patch(
+    "/api/sessions/{session_id}/style-sheet/enabled",
+    operation_id="setStyleSheetEnabled",
+    summary="Turn a session's style sheet on or off",
+    **contract(
+        StyleSheetEnabledSaved, errors="nested", statuses=(400, 404), body=json_body(StyleSheetEnabled)
+    ),
+)
 async def set_style_sheet_enabled(session_id: str, request: Request) -> dict[str, Any]:
-    enabled = (await json_object(request, 64 * 1024)).get("enabled")
-    if not isinstance(enabled, bool):
-        raise Ima2Error("INVALID_ENABLED", "enabled must be boolean")
+    enabled = (await read_json(request, StyleSheetEnabled, 64 * 1024)).enabled
     library = gateway(request).services.library
     reply = await library.unary(
         library.stub.SetStyleSheetEnabled,
@@ -239,11 +324,9 @@ async def set_style_sheet_enabled(session_id: str, request: Request) -> dict[str
     return {"ok": True, "enabled": reply.enabled}
 
 
-def _reference(value: Any) -> list[str]:
-    if value in (None, ""):
+def _reference(value: str | None) -> list[str]:
+    if not value:
         return []
-    if not isinstance(value, str):
-        raise Ima2Error("REF_NOT_STRING")
     _mime, payload = strip_data_url(value.strip())
     if len(payload) > limits.MAX_REF_B64_BYTES:
         raise Ima2Error("REF_TOO_LARGE")
@@ -256,14 +339,22 @@ def _reference(value: Any) -> list[str]:
     return [value.strip()]
 
 
-@router.post("/api/sessions/{session_id}/style-sheet/extract", operation_id="extractStyleSheet")
+@router.post(
+    "/api/sessions/{session_id}/style-sheet/extract",
+    operation_id="extractStyleSheet",
+    summary="Extract a style sheet from a prompt (and a reference image) and save it",
+    **contract(
+        StyleSheetExtracted,
+        errors="nested",
+        statuses=(400, 401, 404, 502, 504),
+        body=json_body(StyleSheetExtract),
+    ),
+)
 async def extract_style_sheet(session_id: str, request: Request) -> dict[str, Any]:
     """Ask the provider path (svc-image, OpenAI with the `api` key) for a style sheet, then store it."""
-    body = await json_object(request, limits.MAX_REF_B64_BYTES + 64 * 1024, "REF_TOO_LARGE")
-    prompt = body.get("prompt")
-    if not isinstance(prompt, str) or not prompt.strip():
-        raise Ima2Error("STYLE_SHEET_BAD_INPUT", "prompt required")
-    references = _reference(body.get("referenceDataUrl"))
+    body = await read_json(request, StyleSheetExtract, limits.MAX_REF_B64_BYTES + 64 * 1024, "REF_TOO_LARGE")
+    prompt = body.prompt
+    references = _reference(body.referenceDataUrl)
     services = gateway(request).services
     library = services.library
     await library.unary(library.stub.GetStyleSheet, library_pb2.GetSessionRequest(id=session_id))

@@ -9,12 +9,19 @@ from fastapi import APIRouter, Request
 
 from ima2_common.errors import Ima2Error
 from ima2_gateway.context import gateway
+from ima2_gateway.models.library import Ok, StorageStatus
+from ima2_gateway.openapi import contract
 from ima2_proto.v1 import common_pb2
 
-router = APIRouter()
+router = APIRouter(tags=["storage"])
 
 
-@router.get("/api/storage/status", operation_id="storageStatus")
+@router.get(
+    "/api/storage/status",
+    operation_id="storageStatus",
+    summary="Where the library lives and whether legacy images can be recovered",
+    **contract(StorageStatus, errors="nested"),
+)
 async def storage_status(request: Request) -> dict[str, Any]:
     try:
         library = gateway(request).services.library
@@ -42,7 +49,12 @@ async def storage_status(request: Request) -> dict[str, Any]:
     }
 
 
-@router.post("/api/storage/open-generated-dir", operation_id="openGeneratedDir")
+@router.post(
+    "/api/storage/open-generated-dir",
+    operation_id="openGeneratedDir",
+    summary="Open the generated folder on the server machine",
+    **contract(Ok, errors="nested", statuses=(500,)),
+)
 async def open_generated_dir(request: Request) -> dict[str, Any]:
     try:
         library = gateway(request).services.library
