@@ -11,6 +11,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from ima2_common.grpc_errors import error_from_rpc
 from ima2_common.grpc_server import GRPC_OPTIONS, REQUEST_ID_KEY
 from ima2_common.logging import request_id_var
+from ima2_common.replicas import channel_target
 
 CLIENT_OPTIONS = [*GRPC_OPTIONS, ("grpc.lb_policy_name", "round_robin"), ("grpc.enable_retries", 0)]
 
@@ -21,9 +22,9 @@ def call_metadata() -> tuple[tuple[str, str], ...]:
 
 
 def open_channel(address: str) -> grpc.aio.Channel:
-    """`dns:///name:port` targets balance over every address the name resolves to."""
-    target = address if "://" in address or address.startswith("dns:") else f"dns:///{address}"
-    return grpc.aio.insecure_channel(target, options=CLIENT_OPTIONS)
+    """`dns:///name:port` targets balance over every address the name resolves to; a comma-separated
+    list of replicas (`ima2 up --scale`) over each of them (replicas.channel_target)."""
+    return grpc.aio.insecure_channel(channel_target(address), options=CLIENT_OPTIONS)
 
 
 class ServiceClient:

@@ -57,9 +57,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     nc = await connect(settings.nats_url, "gateway")
     js = nc.jetstream()
-    await ensure_events_stream(js)
-    registry = InflightView(await jobs_bucket(js), await terminal_bucket(js))
-    media = MediaInliner(settings.generated_path, await previews_store(js))
+    await ensure_events_stream(js, settings.nats_replicas)
+    registry = InflightView(
+        await jobs_bucket(js, settings.nats_replicas), await terminal_bucket(js, settings.nats_replicas)
+    )
+    media = MediaInliner(settings.generated_path, await previews_store(js, settings.nats_replicas))
     mux = EventMultiplexer(js, settings.sse_max_listeners, settings.sse_ping_seconds, media)
     await mux.start()
     services = Services(

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 
 from ima2_common import catalog, limits
 from ima2_common.errors import Ima2Error
+from ima2_common.replicas import ReplicaProbe
 from ima2_gateway.context import Gateway, gateway
 from ima2_proto.v1 import common_pb2, image_pb2
 
@@ -19,12 +20,27 @@ HEALTH_TIMEOUT = 1.0
 IMPLEMENTED_SURFACES = {"generate", "edit", "node", "multimode"}
 
 
+_probes: dict[str, ReplicaProbe] = {}
+
+
+def replica_probe(address: str) -> ReplicaProbe:
+    """One probe per address setting, kept for the gateway's life (its channels reconnect on their own)."""
+    probe = _probes.get(address)
+    if probe is None:
+        probe = _probes[address] = ReplicaProbe(address)
+    return probe
+
+
 async def service_states(gw: Gateway) -> dict[str, dict[str, Any]]:
+    """Each service: up when its balanced channel answers, and the state of each listed replica."""
     clients = gw.services.all()
-    results = await asyncio.gather(*(client.healthy(HEALTH_TIMEOUT) for client in clients.values()))
+    results, replicas = await asyncio.gather(
+        asyncio.gather(*(client.healthy(HEALTH_TIMEOUT) for client in clients.values())),
+        asyncio.gather(*(replica_probe(c.address).states(HEALTH_TIMEOUT) for c in clients.values())),
+    )
     return {
-        name: {"status": "up" if ok else "down", "address": client.address}
-        for (name, client), ok in zip(clients.items(), results, strict=True)
+        name: {"status": "up" if ok else "down", "address": client.address, "replicas": states}
+        for (name, client), ok, states in zip(clients.items(), results, replicas, strict=True)
     }
 
 
