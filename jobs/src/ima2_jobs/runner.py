@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import socket
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -47,7 +48,12 @@ async def publish_event(js: JetStreamContext, kind: str, request_id: str, event:
     event.requestId = event.requestId or request_id
     event.jobId = request_id
     data = event.to_json().encode()
-    headers = {events.HEADER_EVENT: event.name, events.HEADER_REQUEST_ID: request_id}
+    # The id lets JetStream drop a second copy when a publish is tried again after a failover.
+    headers = {
+        events.HEADER_EVENT: event.name,
+        events.HEADER_REQUEST_ID: request_id,
+        "Nats-Msg-Id": uuid.uuid4().hex,
+    }
     subject = events.event_subject(kind, request_id)
     tries = TERMINAL_PUBLISH_TRIES if event.name in events.TERMINAL_EVENTS else 1
     for attempt in range(tries):

@@ -9,6 +9,7 @@ import httpx
 from ima2_common.grpc_client import ServiceClient
 from ima2_common.grpc_server import GrpcServer, wait_for_shutdown_signal
 from ima2_common.logging import setup_logging
+from ima2_common.nats_failover import failover_jetstream
 from ima2_common.nats_util import (
     config_bucket,
     connect,
@@ -33,7 +34,7 @@ from ima2_proto.v1 import auth_pb2_grpc, image_pb2, image_pb2_grpc, library_pb2_
 async def serve(settings: Settings) -> None:
     setup_logging("svc-image", settings.logs_dir, settings.log_level, settings.log_json_stderr)
     nc = await connect(settings.nats_url, "svc-image")
-    js = nc.jetstream()
+    js = failover_jetstream(nc)
     await ensure_events_stream(js, settings.nats_replicas)
     registry = JobRegistry(
         await jobs_bucket(js, settings.nats_replicas),

@@ -9,6 +9,7 @@ import httpx
 from ima2_common.grpc_client import ServiceClient
 from ima2_common.grpc_server import GrpcServer, wait_for_shutdown_signal
 from ima2_common.logging import setup_logging
+from ima2_common.nats_failover import failover_jetstream
 from ima2_common.nats_util import (
     config_bucket,
     connect,
@@ -43,7 +44,7 @@ def poll_policy(settings: Settings) -> PollPolicy:
 async def serve(settings: Settings) -> None:
     setup_logging("svc-video", settings.logs_dir, settings.log_level, settings.log_json_stderr)
     nc = await connect(settings.nats_url, "svc-video")
-    js = nc.jetstream()
+    js = failover_jetstream(nc)
     await ensure_events_stream(js, settings.nats_replicas)
     registry = JobRegistry(
         await jobs_bucket(js, settings.nats_replicas),
