@@ -95,3 +95,13 @@ async def previews_store(js: JetStreamContext, replicas: int = 1) -> ObjectStore
         ttl=limits.PREVIEW_TTL_SECONDS, max_bytes=limits.PREVIEWS_MAX_BYTES, replicas=replicas
     )
     return await js.create_object_store(events.PREVIEWS_BUCKET, config=config)  # this client wants both
+
+
+SWITCH_BUCKET = "ima2_auth_switch"  # svc-auth's account-switch sessions
+SWITCH_TTL_SECONDS = 3600  # a session left behind by a replica that died goes away on its own
+
+
+async def switch_bucket(js: JetStreamContext, replicas: int = 1) -> KeyValue:
+    return await js.create_key_value(
+        KeyValueConfig(bucket=SWITCH_BUCKET, history=1, ttl=SWITCH_TTL_SECONDS, replicas=replicas)
+    )

@@ -154,9 +154,9 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     async def GetAccountSwitch(
         self, request: auth_pb2.AccountSwitchKey, context: Context
     ) -> auth_pb2.AccountSwitch:
-        return _switch(self.switcher.get(request.session_id))
+        return _switch(await self.switcher.get(request.session_id))
 
     async def CancelAccountSwitch(
         self, request: auth_pb2.AccountSwitchKey, context: Context
     ) -> auth_pb2.AccountSwitch:
-        return _switch(self.switcher.cancel(request.session_id))
+        return _switch(await self.switcher.cancel(request.session_id))
