@@ -12,7 +12,7 @@ import pytest
 from tests.scale.private_pg import PrivatePostgres
 from tests.stackctl import RunningStack, start_stack
 
-SCALE = {"gateway": 2, "svc-image": 3, "svc-video": 2, "svc-library": 2, "svc-auth": 1, "nats": 3}
+SCALE = {"gateway": 2, "svc-image": 3, "svc-video": 2, "svc-library": 2, "svc-auth": 2, "nats": 3}
 LEASE_SECONDS = 3.0
 UPSTREAM_TIMEOUT_SECONDS = 12.0
 MAX_PARALLEL = 8
