@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import nats
+from nats.aio.client import Client
 from nats.js.errors import KeyNotFoundError
 
 from ima2_common import events
@@ -35,7 +36,7 @@ class Registry:
 
     def __init__(self, scaled: Scaled) -> None:
         self.servers = list(scaled.stack.info["stack"]["natsServers"])
-        self.nc: nats.aio.client.Client | None = None
+        self.nc: Client | None = None
 
     async def __aenter__(self) -> Registry:
         self.nc = await nats.connect(self.servers, max_reconnect_attempts=-1, reconnect_time_wait=0.2)

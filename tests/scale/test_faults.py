@@ -113,7 +113,7 @@ async def _lands_on(client: httpx.AsyncClient, registry: Registry, pid: int) -> 
     assert (await start_async(client, request_id)).status_code == 202
     owner = await wait_until(lambda: registry.owner_pid(request_id))
     await client.delete(f"/api/inflight/{request_id}")
-    return owner == pid
+    return bool(owner == pid)
 
 
 async def test_nats_node_killed_under_load(scaled: Scaled, gateways: list[httpx.AsyncClient]) -> None:
@@ -155,7 +155,6 @@ async def test_nats_node_killed_under_load(scaled: Scaled, gateways: list[httpx.
         os.kill(old_pid, signal.SIGKILL)
         killed.set()
         await asyncio.wait_for(asyncio.gather(*workers), 180)
-        last_ids = {f.data.get("jobId") for into in received for f in into if f.event in TERMINAL}
 
         async def both_saw_every_ending() -> bool:
             return all(
@@ -165,13 +164,12 @@ async def test_nats_node_killed_under_load(scaled: Scaled, gateways: list[httpx.
         await wait_until(both_saw_every_ending, timeout=60)
         for reader in readers:
             reader.cancel()
-        assert set(jobs) <= last_ids | set(jobs)
         assert not failures, failures
-        ids_one = [f.id for f in received[0]]
-        ids_two = [f.id for f in received[1]]
-        common_start = max(ids_one[0], ids_two[0])  # type: ignore[type-var]
-        trimmed_one = [i for i in ids_one if i is not None and i >= common_start]
-        trimmed_two = [i for i in ids_two if i is not None and i >= common_start]
+        ids_one = [f.id for f in received[0] if f.id is not None]
+        ids_two = [f.id for f in received[1] if f.id is not None]
+        common_start = max(ids_one[0], ids_two[0])
+        trimmed_one = [i for i in ids_one if i >= common_start]
+        trimmed_two = [i for i in ids_two if i >= common_start]
         for ids in (trimmed_one, trimmed_two):
             assert len(ids) == len(set(ids)), "a duplicate event id"
             assert ids == list(range(ids[0], ids[0] + len(ids))), "a gap in event ids"

@@ -57,7 +57,8 @@ async def open_switch_bucket(settings: Settings, connections: list[Client]) -> K
     """NATS is reached in the background: keys, quota and status answer without it."""
     nc = await connect(settings.nats_url, "svc-auth")
     connections.append(nc)
-    return await switch_bucket(failover_jetstream(nc), settings.nats_replicas)
+    bucket: KeyValue = await switch_bucket(failover_jetstream(nc), settings.nats_replicas)
+    return bucket
 
 
 async def serve(settings: Settings) -> None:
