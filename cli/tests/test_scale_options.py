@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from ima2_cli.launcher.scale import ScaleError, parse_scale, replica_name
@@ -28,3 +33,19 @@ def test_library_replicas_need_postgresql() -> None:
     with pytest.raises(ScaleError, match="PostgreSQL"):
         parse_scale(["svc-library=2"], "")
     assert parse_scale(["svc-library=2"], "postgresql://localhost/test").of("svc-library") == 2
+
+
+def test_up_refuses_sqlite_library_replicas(tmp_path: Path) -> None:
+    """`ima2 up` says why before it starts anything."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IMA2_")}
+    env["IMA2_HOME"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "ima2_cli", "up", "--sandbox", "--scale", "svc-library=2"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "IMA2_DATABASE_URL" in result.stderr and "PostgreSQL" in result.stderr
+    assert not (tmp_path / "server.json").exists()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import nats
 from grpc_health.v1 import health_pb2_grpc
 
 from ima2_cli.access_token import WILDCARD_HOSTS, bare_host, is_local_bind
@@ -24,7 +25,6 @@ from ima2_common import limits
 from ima2_common.files import write_json_atomic
 from ima2_common.grpc_client import ServiceClient
 from ima2_common.nats_server import ClusterNode, nats_command, write_config
-from ima2_common.nats_util import connect as nats_connect
 from ima2_common.nats_util import server_list
 from ima2_common.net import free_port, port_is_free
 from ima2_common.settings import Settings
@@ -244,7 +244,9 @@ class Stack:
 
     async def _wait_jetstream(self, process: ManagedProcess) -> None:
         """A cluster serves JetStream once its nodes have elected a meta leader."""
-        nc = await nats_connect(self.env["IMA2_NATS_URL"], "ima2-launcher")
+        nc = await nats.connect(
+            server_list(self.env["IMA2_NATS_URL"]), name="ima2-launcher", max_reconnect_attempts=-1
+        )
         js = nc.jetstream(timeout=1.0)
 
         async def probe() -> bool:
