@@ -138,3 +138,11 @@ def test_nats_cluster_profile() -> None:
     for name in ("gateway", "svc-image", "svc-video", "svc-library", "svc-auth"):
         environment = cluster["services"][name]["environment"]
         assert environment["IMA2_NATS_URL"] == servers and environment["IMA2_NATS_REPLICAS"] == "3", name
+
+
+def test_the_example_env_file_renders_and_a_single_port_still_works(tmp_path: Path) -> None:
+    services = rendered("--env-file", str(ROOT / ".env.example"))["services"]
+    assert services["gateway"]["ports"][0]["published"] == "3333-3342"
+    assert services["svc-image"]["deploy"]["replicas"] == 1
+    legacy = rendered(env={"IMA2_PUBLISH_PORT": "4000"})["services"]
+    assert legacy["gateway"]["ports"][0]["published"] == "4000"
