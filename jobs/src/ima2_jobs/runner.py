@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -193,14 +194,31 @@ class JobRunner:
                 log.warning("job lease expired", extra=log_fields(jobRequestId=request_id))
 
     async def _lease_loop(self) -> None:
+        """Renew this replica's leases and end the jobs of replicas that stopped renewing theirs.
+
+        After the registry was slow or unreachable (a NATS failover), nobody could renew: the
+        reaper then waits one lease before it ends anything, so the owners renew first and only
+        jobs whose owner is really gone end with JOB_TRACKING_TIMEOUT."""
         interval = max(0.2, self.registry.lease_ms / 3000)
+        lease = self.registry.lease_ms / 1000
+        reap_after = 0.0
         while True:
             await asyncio.sleep(interval)
+            began = time.monotonic()
             try:
                 await self.registry.renew([rid for rid, job in self.jobs.items() if not job.ended])
-                await self.reap_expired()
             except Exception as exc:
                 log.warning("lease renewal failed", extra=log_fields(error=type(exc).__name__))
+                reap_after = time.monotonic() + lease
+                continue
+            if time.monotonic() - began > interval:
+                reap_after = time.monotonic() + lease
+            if time.monotonic() < reap_after:
+                continue
+            try:
+                await self.reap_expired()
+            except Exception as exc:
+                log.warning("lease reaping failed", extra=log_fields(error=type(exc).__name__))
 
     async def run(
         self, request_id: str, kind: str, meta: dict[str, Any], work: Work, async_mode: bool
