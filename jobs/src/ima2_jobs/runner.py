@@ -187,9 +187,9 @@ class JobRunner:
         await publish_event(self.js, record.get("kind", "job"), request_id, ErrorEvent.of(err, jobSeq=0))
         return True
 
-    async def reap_expired(self) -> None:
+    async def reap_expired(self, expired: list[str] | None = None) -> None:
         """End jobs whose owner stopped renewing its lease (its service died)."""
-        for request_id in await self.registry.expired():
+        for request_id in expired if expired is not None else await self.registry.expired():
             if await self.end_elsewhere(request_id, "error", Ima2Error("JOB_TRACKING_TIMEOUT")):
                 log.warning("job lease expired", extra=log_fields(jobRequestId=request_id))
 
@@ -216,9 +216,15 @@ class JobRunner:
             if time.monotonic() < reap_after:
                 continue
             try:
-                await self.reap_expired()
+                began = time.monotonic()
+                expired = await self.registry.expired()
+                if time.monotonic() - began > interval:  # the read waited out a failover
+                    reap_after = time.monotonic() + lease
+                    continue
+                await self.reap_expired(expired)
             except Exception as exc:
                 log.warning("lease reaping failed", extra=log_fields(error=type(exc).__name__))
+                reap_after = time.monotonic() + lease
 
     async def run(
         self, request_id: str, kind: str, meta: dict[str, Any], work: Work, async_mode: bool
