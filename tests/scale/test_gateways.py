@@ -21,6 +21,10 @@ async def test_every_replica_is_listed_and_replicated(
 ) -> None:
     info = scaled.stack.info
     assert len(info["gateways"]) == SCALE["gateway"]
+    said = (scaled.stack.home / "launcher.out").read_text()
+    assert "replicas: gateway x2, nats x3, svc-auth x2, svc-library x2, svc-image x3, svc-video x2" in said, (
+        said
+    )
     for part, count in SCALE.items():
         replicas = info["stack"]["replicas"][part]
         assert len(replicas) == count, part

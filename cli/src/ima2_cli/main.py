@@ -52,6 +52,9 @@ def _print_ready(stack: Any) -> None:
     if stack.gateway_port != stack.options.port:
         note = f" (port {stack.options.port} was busy)"
     print(f"ima2 is running at {info['url']}{note}{mode}", flush=True)
+    if stack.options.scale.counts:
+        replicas = ", ".join(f"{part} x{len(items)}" for part, items in info["stack"]["replicas"].items())
+        print(f"replicas: {replicas}; gateways: {' '.join(info['gateways'])}", flush=True)
     token = _ACCESS.get("token")
     if token is not None:
         print(f"LAN mode: every request needs the access token (bound to {stack.options.host})", flush=True)
