@@ -33,6 +33,10 @@ async def test_every_replica_is_listed_and_replicated(
     for client in gateways:
         health = (await client.get("/api/health")).json()
         assert health["ok"] is True
+        assert health["nats"]["status"] == "up" and health["nats"]["servers"] == SCALE["nats"]
+        assert health["nats"]["connectedTo"] in {
+            s.removeprefix("nats://") for s in info["stack"]["natsServers"]
+        }
         for name, state in health["services"].items():
             assert [r["status"] for r in state["replicas"]] == ["up"] * SCALE[f"svc-{name}"], name
     async with Registry(scaled) as registry:

@@ -51,7 +51,13 @@ async def nats_state(gw: Gateway) -> dict[str, Any]:
         bounds = await asyncio.wait_for(gw.events.bounds(), HEALTH_TIMEOUT)
     except Exception:
         return {"status": "down"}
-    return {"status": "up", "lastEventId": bounds.last}
+    connected = gw.nc.connected_url
+    return {
+        "status": "up",
+        "lastEventId": bounds.last,
+        "connectedTo": connected.netloc if connected else None,  # one node of a cluster: the one in use
+        "servers": len(gw.nc.servers),  # every node this gateway knows (listed and discovered)
+    }
 
 
 def backend_runtime(gw: Gateway) -> dict[str, Any]:
