@@ -71,7 +71,13 @@ class RunningStack:
 
 
 def start_stack(
-    home: Path, *, sandbox: bool = True, port: int | None = None, extra_env: dict[str, str] | None = None
+    home: Path,
+    *,
+    sandbox: bool = True,
+    port: int | None = None,
+    extra_env: dict[str, str] | None = None,
+    extra_args: list[str] | None = None,
+    ready_timeout: float = READY_TIMEOUT,
 ) -> RunningStack:
     port = port or free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("IMA2_")}
@@ -81,11 +87,12 @@ def start_stack(
     argv = [sys.executable, "-m", "ima2_cli", "up", "--port", str(port)]
     if sandbox:
         argv.append("--sandbox")
+    argv += extra_args or []
     home.mkdir(parents=True, exist_ok=True)
     out = open(home / "launcher.out", "w")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
     stack = RunningStack(home=home, port=port, proc=proc, env=env)
-    deadline = time.monotonic() + READY_TIMEOUT
+    deadline = time.monotonic() + ready_timeout
     server_file = home / "server.json"
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -99,4 +106,4 @@ def start_stack(
                 pass
         time.sleep(0.05)
     stack.stop(signal.SIGKILL)
-    raise RuntimeError(f"stack not healthy in {READY_TIMEOUT}s: {(home / 'launcher.out').read_text()}")
+    raise RuntimeError(f"stack not healthy in {ready_timeout}s: {(home / 'launcher.out').read_text()}")

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -83,3 +84,65 @@ def test_a_broken_file_is_rejected(tmp_path: Path) -> None:
         [compose_binary(), "-f", str(broken), "config", "--quiet"], capture_output=True, text=True, timeout=60
     )
     assert result.returncode != 0
+
+
+def rendered(*args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    result = subprocess.run(
+        [compose_binary(), "-f", str(ROOT / "compose.yaml"), *args, "config", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("IMA2_")}, **(env or {})},
+    )
+    assert result.returncode == 0, result.stderr
+    return dict(json.loads(result.stdout))
+
+
+def test_every_service_can_be_scaled() -> None:
+    services = rendered()["services"]
+    for name, svc in services.items():
+        assert not svc.get("container_name"), name
+    # The one published port is a range: each gateway replica takes its own host port.
+    [port] = services["gateway"]["ports"]
+    assert "-" in str(port["published"]) and port["target"] == 3333
+    for name in ("gateway", "svc-image", "svc-video", "svc-library", "svc-auth"):
+        assert services[name]["deploy"]["replicas"] == 1, name
+    # gRPC clients balance over every replica only if DNS answers with each of them.
+    for name in ("svc-image", "svc-video", "svc-library", "svc-auth"):
+        assert services[name]["deploy"]["endpoint_mode"] == "dnsrr", name
+        assert services["gateway"]["environment"][f"IMA2_{name[4:].upper()}_ADDR"].startswith(f"{name}:")
+
+
+def test_replicas_come_from_the_environment() -> None:
+    env = {"IMA2_IMAGE_REPLICAS": "3", "IMA2_GATEWAY_REPLICAS": "2", "IMA2_LIBRARY_REPLICAS": "2"}
+    services = rendered(env=env)["services"]
+    assert services["svc-image"]["deploy"]["replicas"] == 3
+    assert services["gateway"]["deploy"]["replicas"] == 2
+    assert services["svc-library"]["deploy"]["replicas"] == 2
+
+
+def test_nats_cluster_profile() -> None:
+    single = rendered()
+    assert "nats-2" not in single["services"]
+    assert single["services"]["nats"]["command"] == ["-c", "/etc/nats/single.conf"]
+    servers = "nats://nats:4222,nats://nats-2:4222,nats://nats-3:4222"
+    env = {"IMA2_NATS_CONFIG": "cluster", "IMA2_NATS_REPLICAS": "3", "IMA2_NATS_URL": servers}
+    cluster = rendered("--profile", "nats-cluster", env=env)
+    nodes = [cluster["services"][name] for name in ("nats", "nats-2", "nats-3")]
+    assert {node["environment"]["NATS_SERVER_NAME"] for node in nodes} == {"nats-1", "nats-2", "nats-3"}
+    assert all(node["command"] == ["-c", "/etc/nats/cluster.conf"] for node in nodes)
+    assert len({node["volumes"][0]["source"] for node in nodes}) == 3
+    config = cluster["configs"]["nats-cluster"]["content"]
+    assert all(f"nats-route://{name}:6222" in config for name in ("nats", "nats-2", "nats-3"))
+    for name in ("gateway", "svc-image", "svc-video", "svc-library", "svc-auth"):
+        environment = cluster["services"][name]["environment"]
+        assert environment["IMA2_NATS_URL"] == servers and environment["IMA2_NATS_REPLICAS"] == "3", name
+
+
+def test_the_example_env_file_renders_and_a_single_port_still_works(tmp_path: Path) -> None:
+    services = rendered("--env-file", str(ROOT / ".env.example"))["services"]
+    assert services["gateway"]["ports"][0]["published"] == "3333-3342"
+    assert services["svc-image"]["deploy"]["replicas"] == 1
+    legacy = rendered(env={"IMA2_PUBLISH_PORT": "4000"})["services"]
+    assert legacy["gateway"]["ports"][0]["published"] == "4000"

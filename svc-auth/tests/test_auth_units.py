@@ -110,6 +110,7 @@ async def test_switch_follows_slow_down_retries_and_completion(tmp_path: Path) -
     switcher = AccountSwitcher(accounts, {"grok": client}, abandon_seconds=60, sleep=quick_sleep)
     session = await switcher.start("grok")
     for _ in range(200):
+        session = await switcher.get(session.id)
         if session.status != "pending":
             break
         await asyncio.sleep(0.01)
@@ -124,6 +125,7 @@ async def test_switch_limits_pending_sessions_and_gives_up_after_retries(tmp_pat
     switcher = AccountSwitcher(accounts_for(tmp_path, client), {"grok": client}, abandon_seconds=60)
     first = await switcher.start("grok")
     for _ in range(200):
+        first = await switcher.get(first.id)
         if first.status != "pending":
             break
         await asyncio.sleep(0.01)
@@ -133,7 +135,7 @@ async def test_switch_limits_pending_sessions_and_gives_up_after_retries(tmp_pat
     with pytest.raises(Ima2Error) as err:
         await switcher.start("grok")
     assert err.value.code == "TOO_MANY_SWITCH_SESSIONS"
-    assert switcher.cancel(sessions[0].id).status == "expired"
+    assert (await switcher.cancel(sessions[0].id)).status == "expired"
     await switcher.start("grok")
     with pytest.raises(Ima2Error) as err:
         await switcher.start("nope")
@@ -148,15 +150,16 @@ async def test_switch_sessions_expire_and_are_abandoned(tmp_path: Path) -> None:
     switcher.clock = lambda: now[0]
     session = await switcher.start("grok")
     now[0] = 31.0
-    switcher.reap()
+    await switcher.reap()
+    session = await switcher.store.get(session.id)  # type: ignore[assignment]
     assert (session.status, session.error) == ("expired", "abandoned")
     now[0] = 31.0 + 121.0
     with pytest.raises(Ima2Error):
-        switcher.get(session.id)
+        await switcher.get(session.id)
     kept = await switcher.start("grok")
     for _ in range(40):
         now[0] += 25.0
-        switcher.get(kept.id)  # asked about: not abandoned, but it still expires
+        kept = await switcher.get(kept.id)  # asked about: not abandoned, but it still expires
     assert kept.status == "expired" and kept.error == "The device code expired."
     await switcher.close()
 

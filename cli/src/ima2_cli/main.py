@@ -55,6 +55,9 @@ def _print_ready(stack: Any) -> None:
     if stack.gateway_port != stack.options.port:
         note = f" (port {stack.options.port} was busy)"
     print(f"ima2 is running at {info['url']}{note}{mode}", flush=True)
+    if stack.options.scale.counts:
+        replicas = ", ".join(f"{part} x{len(items)}" for part, items in info["stack"]["replicas"].items())
+        print(f"replicas: {replicas}; gateways: {' '.join(info['gateways'])}", flush=True)
     token = _ACCESS.get("token")
     if token is not None:
         print(f"LAN mode: every request needs the access token (bound to {stack.options.host})", flush=True)
@@ -71,11 +74,17 @@ def _print_ready(stack: Any) -> None:
     print(f"data: {stack.settings.home_dir}  logs: {stack.settings.logs_dir}  Ctrl-C to stop", flush=True)
 
 
-def _up(host: str | None, port: int | None, sandbox: bool) -> int:
+def _up(host: str | None, port: int | None, sandbox: bool, scale_values: list[str] | None = None) -> int:
     # imported here: the launcher pulls in gRPC and the process tooling, which no client command needs
+    from ima2_cli.launcher.scale import ScaleError, parse_scale
     from ima2_cli.launcher.stack import LaunchError, Stack, UpOptions, existing_server, run_until_signal
 
     settings = Settings()
+    try:
+        scale = parse_scale(scale_values or [], settings.database_url)
+    except ScaleError as exc:
+        print(f"ima2: {exc}", file=sys.stderr)
+        return 2
     running = existing_server(settings.server_file)
     if running:
         print(f"ima2 is already running at {running}", file=sys.stderr)
@@ -90,7 +99,9 @@ def _up(host: str | None, port: int | None, sandbox: bool) -> int:
             return 1
         _ACCESS["token"] = resolved
         token = resolved.value
-    options = UpOptions(host=host, port=port or settings.port, sandbox=sandbox, access_token=token)
+    options = UpOptions(
+        host=host, port=port or settings.port, sandbox=sandbox, access_token=token, scale=scale
+    )
     stack = Stack(settings, options)
     restart_delay = float(os.environ.get("IMA2_RESTART_DELAY_SECONDS", "1"))
     try:
@@ -103,12 +114,24 @@ def _up(host: str | None, port: int | None, sandbox: bool) -> int:
 HostOpt = Annotated[str | None, typer.Option("--host", help="Gateway bind address (default 127.0.0.1)")]
 PortOpt = Annotated[int | None, typer.Option("--port", help=f"Gateway port (default {limits.DEFAULT_PORT})")]
 SandboxOpt = Annotated[bool, typer.Option("--sandbox", help="Use the offline upstream emulators")]
+ScaleOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--scale",
+        metavar="PART=N",
+        help="Replicas of a part (gateway, svc-image, svc-video, svc-library, svc-auth, nats); repeatable",
+    ),
+]
 
 
-@app.command("up", epilog="Example: ima2 up --sandbox", context_settings=CONTEXT)
-def up(host: HostOpt = None, port: PortOpt = None, sandbox: SandboxOpt = False) -> None:
+@app.command(
+    "up", epilog="Example: ima2 up --sandbox --scale svc-image=3 --scale nats=3", context_settings=CONTEXT
+)
+def up(
+    host: HostOpt = None, port: PortOpt = None, sandbox: SandboxOpt = False, scale: ScaleOpt = None
+) -> None:
     """Start the whole stack on this machine (gateway, services, NATS); Ctrl-C stops it."""
-    raise typer.Exit(_up(host, port, sandbox))
+    raise typer.Exit(_up(host, port, sandbox, scale))
 
 
 @app.command("serve", epilog="Example: ima2 serve --port 3400", context_settings=CONTEXT)

@@ -11,6 +11,7 @@ from grpc_health.v1 import health_pb2
 from ima2_common.grpc_errors import error_from_rpc
 from ima2_common.grpc_server import GRPC_OPTIONS, REQUEST_ID_KEY
 from ima2_common.logging import request_id_var
+from ima2_common.replicas import channel_target, health_check
 
 StubT = TypeVar("StubT")
 RequestT = TypeVar("RequestT")
@@ -25,9 +26,9 @@ def call_metadata() -> tuple[tuple[str, str], ...]:
 
 
 def open_channel(address: str) -> grpc.aio.Channel:
-    """`dns:///name:port` targets balance over every address the name resolves to."""
-    target = address if "://" in address or address.startswith("dns:") else f"dns:///{address}"
-    return grpc.aio.insecure_channel(target, options=CLIENT_OPTIONS)
+    """`dns:///name:port` targets balance over every address the name resolves to; a comma-separated
+    list of replicas (`ima2 up --scale`) over each of them (replicas.channel_target)."""
+    return grpc.aio.insecure_channel(channel_target(address), options=CLIENT_OPTIONS)
 
 
 class ServiceClient(Generic[StubT]):
@@ -42,12 +43,7 @@ class ServiceClient(Generic[StubT]):
         self.address = address
         self.channel = open_channel(address)
         self.stub: StubT = stub_class(self.channel)
-        # grpc_health's stubs leave HealthStub's methods untyped: the one method used, typed here.
-        self._health_check = self.channel.unary_unary(
-            "/grpc.health.v1.Health/Check",
-            request_serializer=health_pb2.HealthCheckRequest.SerializeToString,
-            response_deserializer=health_pb2.HealthCheckResponse.FromString,
-        )
+        self._health_check = health_check(self.channel)
 
     async def unary(
         self,

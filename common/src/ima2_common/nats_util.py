@@ -18,8 +18,16 @@ from ima2_common.logging import log_fields
 log = logging.getLogger("ima2.nats")
 
 
+def server_list(url: str) -> list[str]:
+    """`IMA2_NATS_URL` may list every node of a cluster, comma-separated."""
+    return [part.strip() for part in url.split(",") if part.strip()]
+
+
 async def connect(url: str, name: str) -> Client:
-    """Connect, reconnecting forever: a NATS restart must not end a service."""
+    """Connect, reconnecting forever: a NATS restart must not end a service.
+
+    With several servers listed the client fails over to the next one (and learns the rest of
+    the cluster from the server it reaches)."""
 
     async def on_error(exc: Exception) -> None:
         log.warning("nats error", extra=log_fields(error=type(exc).__name__))
@@ -31,7 +39,7 @@ async def connect(url: str, name: str) -> Client:
         log.info("nats reconnected")
 
     return await nats.connect(
-        url,
+        server_list(url),
         name=name,
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,
@@ -43,7 +51,7 @@ async def connect(url: str, name: str) -> Client:
     )
 
 
-def events_stream_config() -> StreamConfig:
+def events_stream_config(replicas: int = 1) -> StreamConfig:
     return StreamConfig(
         name=events.EVENTS_STREAM,
         subjects=[f"{events.EVENTS_SUBJECT_PREFIX}.>"],
@@ -52,32 +60,48 @@ def events_stream_config() -> StreamConfig:
         max_msg_size=limits.NATS_MAX_PAYLOAD,
         discard=DiscardPolicy.OLD,
         storage=StorageType.FILE,
-        num_replicas=1,
+        num_replicas=replicas,
     )
 
 
-async def ensure_events_stream(js: JetStreamContext) -> None:
-    config = events_stream_config()
+async def ensure_events_stream(js: JetStreamContext, replicas: int = 1) -> None:
+    config = events_stream_config(replicas)
     try:
         await js.add_stream(config)
     except BadRequestError:
         await js.update_stream(config)
 
 
-async def jobs_bucket(js: JetStreamContext) -> KeyValue:
-    return await js.create_key_value(KeyValueConfig(bucket=events.JOBS_BUCKET, history=1))
+async def jobs_bucket(js: JetStreamContext, replicas: int = 1) -> KeyValue:
+    return await js.create_key_value(KeyValueConfig(bucket=events.JOBS_BUCKET, history=1, replicas=replicas))
 
 
-async def config_bucket(js: JetStreamContext) -> KeyValue:
-    return await js.create_key_value(KeyValueConfig(bucket=events.CONFIG_BUCKET, history=1))
-
-
-async def terminal_bucket(js: JetStreamContext) -> KeyValue:
+async def config_bucket(js: JetStreamContext, replicas: int = 1) -> KeyValue:
     return await js.create_key_value(
-        KeyValueConfig(bucket=events.TERMINAL_BUCKET, history=1, ttl=limits.TERMINAL_JOB_TTL_SECONDS)
+        KeyValueConfig(bucket=events.CONFIG_BUCKET, history=1, replicas=replicas)
     )
 
 
-async def previews_store(js: JetStreamContext) -> ObjectStore:
-    config = ObjectStoreConfig(ttl=limits.PREVIEW_TTL_SECONDS, max_bytes=limits.PREVIEWS_MAX_BYTES)
+async def terminal_bucket(js: JetStreamContext, replicas: int = 1) -> KeyValue:
+    return await js.create_key_value(
+        KeyValueConfig(
+            bucket=events.TERMINAL_BUCKET, history=1, ttl=limits.TERMINAL_JOB_TTL_SECONDS, replicas=replicas
+        )
+    )
+
+
+async def previews_store(js: JetStreamContext, replicas: int = 1) -> ObjectStore:
+    config = ObjectStoreConfig(
+        ttl=limits.PREVIEW_TTL_SECONDS, max_bytes=limits.PREVIEWS_MAX_BYTES, replicas=replicas
+    )
     return await js.create_object_store(events.PREVIEWS_BUCKET, config=config)  # this client wants both
+
+
+SWITCH_BUCKET = "ima2_auth_switch"  # svc-auth's account-switch sessions
+SWITCH_TTL_SECONDS = 3600  # a session left behind by a replica that died goes away on its own
+
+
+async def switch_bucket(js: JetStreamContext, replicas: int = 1) -> KeyValue:
+    return await js.create_key_value(
+        KeyValueConfig(bucket=SWITCH_BUCKET, history=1, ttl=SWITCH_TTL_SECONDS, replicas=replicas)
+    )

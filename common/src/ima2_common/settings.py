@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     library_addr: str = "127.0.0.1:50053"
     auth_addr: str = "127.0.0.1:50054"
     grpc_listen_host: str = Field(default="127.0.0.1", description="Services bind here (0.0.0.0 in compose)")
+    grpc_listen_port: int = Field(
+        default=0, description="A replica's own port (0: the port of the service's advertised address)"
+    )
+    nats_replicas: int = Field(
+        default=1, description="Copies of the events stream, KV buckets and object store (3 on a cluster)"
+    )
 
     # Storage
     database_url: str = Field(default="", description="PostgreSQL DSN; SQLite under IMA2_HOME when empty")
@@ -176,7 +182,8 @@ class Settings(BaseSettings):
 
     def listen_address(self, address: str) -> str:
         """Where a service binds: the port of its advertised address on grpc_listen_host."""
-        return f"{self.grpc_listen_host}:{address.rsplit(':', 1)[1]}"
+        port = self.grpc_listen_port or int(address.split(",")[0].rsplit(":", 1)[1])
+        return f"{self.grpc_listen_host}:{port}"
 
     @property
     def sqlite_path(self) -> Path:

@@ -12,7 +12,8 @@ Every request, whatever the bind:
 Off loopback (any bind but 127.0.0.1, ::1 and localhost) every request also needs the access
 token: `Authorization: Bearer <token>` (or `X-Ima2-Token`), `?token=<token>` once (which sets an
 HttpOnly, SameSite=Strict session cookie and, for a page load, redirects to the same URL without
-the token), or that cookie. Missing or wrong: 401 ACCESS_TOKEN_REQUIRED. An explicit wrong token
+the token), or that cookie. Missing or wrong: 401 ACCESS_TOKEN_REQUIRED; too many wrong tokens from
+one client address lock it out with 429 LAN_AUTH_RATE_LIMITED and `Retry-After` (access_limiter.py). An explicit wrong token
 never falls back to the cookie, and a cookie-authenticated change must carry a same-origin Origin.
 Tokens are compared in constant time and never echoed.
 
@@ -39,6 +40,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ima2_common.errors import Ima2Error
 from ima2_common.settings import Settings
 from ima2_gateway import signin_page
+from ima2_gateway.access_limiter import FailedAttemptLimiter
 from ima2_gateway.errors import error_body
 
 LOCAL_BIND_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
@@ -268,9 +270,16 @@ class AccessPolicy:
 
 
 class Rejected(Exception):
-    def __init__(self, code: str, message: str = "") -> None:
+    def __init__(self, code: str, message: str = "", retry_after: int | None = None) -> None:
         super().__init__(code)
         self.error = Ima2Error(code, message)
+        self.retry_after = retry_after
+
+
+def client_address(scope: Scope) -> str:
+    """The peer's address (the socket's, never a forwarded header a client could set)."""
+    client = scope.get("client")
+    return str(client[0]) if client else ""
 
 
 def _headers(scope: Scope) -> dict[bytes, list[bytes]]:
@@ -298,9 +307,12 @@ def _cookies(headers: dict[bytes, list[bytes]]) -> list[tuple[str, str]]:
 
 
 class AccessControlMiddleware:
-    def __init__(self, app: ASGIApp, policy: AccessPolicy) -> None:
+    def __init__(
+        self, app: ASGIApp, policy: AccessPolicy, limiter: FailedAttemptLimiter | None = None
+    ) -> None:
         self.app = app
         self.policy = policy
+        self.limiter = limiter or FailedAttemptLimiter()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -309,7 +321,7 @@ class AccessControlMiddleware:
         try:
             outcome = self.check(scope)
         except Rejected as rejected:
-            await self._reject(scope, send, rejected.error)
+            await self._reject(scope, send, rejected.error, rejected.retry_after)
             return
         if outcome is None:
             await self.app(scope, receive, send)
@@ -359,6 +371,10 @@ class AccessControlMiddleware:
         origin: str | None,
         method: str,
     ) -> bytes | None:
+        address = client_address(scope)
+        locked = self.limiter.retry_after(address)
+        if locked is not None:
+            raise Rejected("LAN_AUTH_RATE_LIMITED", retry_after=locked)
         authorization = _single(headers, b"authorization", "ACCESS_TOKEN_REQUIRED")
         header_token = _single(headers, b"x-ima2-token", "ACCESS_TOKEN_REQUIRED")
         if authorization is not None:
@@ -376,12 +392,10 @@ class AccessControlMiddleware:
             scope["ima2.token_in_query"] = True  # for the sign-in page's "not accepted" note
             scope["query_string"] = urlencode([(n, v) for n, v in query if n != "token"]).encode("latin-1")
         if header_token is not None:
-            if not self.policy.token_ok(header_token):
-                raise Rejected("ACCESS_TOKEN_REQUIRED", "A valid access token is required.")
+            self._check_token(address, header_token)
             return None
         if query_tokens:
-            if not self.policy.token_ok(query_tokens[0]):
-                raise Rejected("ACCESS_TOKEN_REQUIRED", "A valid access token is required.")
+            self._check_token(address, query_tokens[0])
             return self.policy.set_cookie_header(endpoint)
         name = self.policy.cookie_name(endpoint)
         if any(n == name and self.policy.session_ok(v, endpoint) for n, v in _cookies(headers)):
@@ -392,7 +406,14 @@ class AccessControlMiddleware:
             return None
         raise Rejected("ACCESS_TOKEN_REQUIRED", "A valid access token is required.")
 
-    async def _reject(self, scope: Scope, send: Send, err: Ima2Error) -> None:
+    def _check_token(self, address: str, given: str) -> None:
+        if self.policy.token_ok(given):
+            self.limiter.succeeded(address)
+            return
+        self.limiter.failed(address)
+        raise Rejected("ACCESS_TOKEN_REQUIRED", "A valid access token is required.")
+
+    async def _reject(self, scope: Scope, send: Send, err: Ima2Error, retry_after: int | None = None) -> None:
         if err.code == "ACCESS_TOKEN_REQUIRED" and await self._sign_in_page(scope, send):
             return
         request_id = (scope.get("state") or {}).get("request_id")
@@ -404,6 +425,8 @@ class AccessControlMiddleware:
         ]
         if err.status == 401:
             headers.append((b"www-authenticate", b'Bearer realm="ima2"'))
+        if retry_after is not None:
+            headers.append((b"retry-after", str(retry_after).encode()))
         await send({"type": "http.response.start", "status": err.status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 

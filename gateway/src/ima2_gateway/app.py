@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ima2_common.errors import Ima2Error
 from ima2_common.grpc_client import ServiceClient
 from ima2_common.inflight import InflightView
+from ima2_common.nats_failover import failover_jetstream
 from ima2_common.nats_util import connect, ensure_events_stream, jobs_bucket, previews_store, terminal_bucket
 from ima2_common.settings import Settings
 from ima2_gateway import access, openapi
@@ -58,10 +59,12 @@ log = logging.getLogger("ima2.gateway")
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     nc = await connect(settings.nats_url, "gateway")
-    js = nc.jetstream()
-    await ensure_events_stream(js)
-    registry = InflightView(await jobs_bucket(js), await terminal_bucket(js))
-    media = MediaInliner(settings.generated_path, await previews_store(js))
+    js = failover_jetstream(nc)
+    await ensure_events_stream(js, settings.nats_replicas)
+    registry = InflightView(
+        await jobs_bucket(js, settings.nats_replicas), await terminal_bucket(js, settings.nats_replicas)
+    )
+    media = MediaInliner(settings.generated_path, await previews_store(js, settings.nats_replicas))
     mux = EventMultiplexer(js, settings.sse_max_listeners, settings.sse_ping_seconds, media)
     await mux.start()
     services = Services(

@@ -11,6 +11,8 @@ import json
 import logging
 import os
 import socket
+import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -47,7 +49,12 @@ async def publish_event(js: JetStreamContext, kind: str, request_id: str, event:
     event.requestId = event.requestId or request_id
     event.jobId = request_id
     data = event.to_json().encode()
-    headers = {events.HEADER_EVENT: event.name, events.HEADER_REQUEST_ID: request_id}
+    # The id lets JetStream drop a second copy when a publish is tried again after a failover.
+    headers = {
+        events.HEADER_EVENT: event.name,
+        events.HEADER_REQUEST_ID: request_id,
+        "Nats-Msg-Id": uuid.uuid4().hex,
+    }
     subject = events.event_subject(kind, request_id)
     tries = TERMINAL_PUBLISH_TRIES if event.name in events.TERMINAL_EVENTS else 1
     for attempt in range(tries):
@@ -180,21 +187,44 @@ class JobRunner:
         await publish_event(self.js, record.get("kind", "job"), request_id, ErrorEvent.of(err, jobSeq=0))
         return True
 
-    async def reap_expired(self) -> None:
+    async def reap_expired(self, expired: list[str] | None = None) -> None:
         """End jobs whose owner stopped renewing its lease (its service died)."""
-        for request_id in await self.registry.expired():
+        for request_id in expired if expired is not None else await self.registry.expired():
             if await self.end_elsewhere(request_id, "error", Ima2Error("JOB_TRACKING_TIMEOUT")):
                 log.warning("job lease expired", extra=log_fields(jobRequestId=request_id))
 
     async def _lease_loop(self) -> None:
+        """Renew this replica's leases and end the jobs of replicas that stopped renewing theirs.
+
+        After the registry was slow or unreachable (a NATS failover), nobody could renew: the
+        reaper then waits one lease before it ends anything, so the owners renew first and only
+        jobs whose owner is really gone end with JOB_TRACKING_TIMEOUT."""
         interval = max(0.2, self.registry.lease_ms / 3000)
+        lease = self.registry.lease_ms / 1000
+        reap_after = 0.0
         while True:
             await asyncio.sleep(interval)
+            began = time.monotonic()
             try:
                 await self.registry.renew([rid for rid, job in self.jobs.items() if not job.ended])
-                await self.reap_expired()
             except Exception as exc:
                 log.warning("lease renewal failed", extra=log_fields(error=type(exc).__name__))
+                reap_after = time.monotonic() + lease
+                continue
+            if time.monotonic() - began > interval:
+                reap_after = time.monotonic() + lease
+            if time.monotonic() < reap_after:
+                continue
+            try:
+                began = time.monotonic()
+                expired = await self.registry.expired()
+                if time.monotonic() - began > interval:  # the read waited out a failover
+                    reap_after = time.monotonic() + lease
+                    continue
+                await self.reap_expired(expired)
+            except Exception as exc:
+                log.warning("lease reaping failed", extra=log_fields(error=type(exc).__name__))
+                reap_after = time.monotonic() + lease
 
     async def run(
         self, request_id: str, kind: str, meta: dict[str, Any], work: Work, async_mode: bool

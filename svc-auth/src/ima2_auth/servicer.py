@@ -9,7 +9,8 @@ from ima2_auth.keys import KeyChangeResult, KeyManager, KeyView
 from ima2_auth.oauth.accounts import OAUTH_PROVIDERS, OAuthAccounts
 from ima2_auth.oauth.tokens import OAuthToken
 from ima2_auth.quota import BillingProbe, QuotaProbe
-from ima2_auth.switch import AccountSwitcher, SwitchSession
+from ima2_auth.switch import AccountSwitcher
+from ima2_auth.switch_store import SwitchSession
 from ima2_common.errors import Ima2Error
 from ima2_common.grpc_server import ServicerContext
 from ima2_proto.v1 import auth_pb2, auth_pb2_grpc, common_pb2
@@ -153,31 +154,9 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     async def GetAccountSwitch(
         self, request: auth_pb2.AccountSwitchKey, context: Context
     ) -> auth_pb2.AccountSwitch:
-        return _switch(self.switcher.get(request.session_id))
+        return _switch(await self.switcher.get(request.session_id))
 
     async def CancelAccountSwitch(
         self, request: auth_pb2.AccountSwitchKey, context: Context
     ) -> auth_pb2.AccountSwitch:
-        return _switch(self.switcher.cancel(request.session_id))
-
-    # Access control for non-loopback binds is in the contract but decided in the gateway today:
-    # these answer UNIMPLEMENTED (the interceptor maps NotImplementedError), as the generated base did.
-    async def VerifyAccessToken(
-        self, request: auth_pb2.VerifyAccessTokenRequest, context: Context
-    ) -> auth_pb2.AccessDecision:
-        raise NotImplementedError
-
-    async def CreateAccessSession(
-        self, request: auth_pb2.CreateAccessSessionRequest, context: Context
-    ) -> auth_pb2.AccessSession:
-        raise NotImplementedError
-
-    async def VerifyAccessSession(
-        self, request: auth_pb2.VerifyAccessSessionRequest, context: Context
-    ) -> auth_pb2.AccessDecision:
-        raise NotImplementedError
-
-    async def RevokeAccessSession(
-        self, request: auth_pb2.VerifyAccessSessionRequest, context: Context
-    ) -> common_pb2.Empty:
-        raise NotImplementedError
+        return _switch(await self.switcher.cancel(request.session_id))

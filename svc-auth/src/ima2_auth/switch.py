@@ -5,6 +5,7 @@ upstream's answers (pending, slow_down, retryable failures, denial, expiry) unti
 completes and the new credentials are stored. Finished sessions are kept for two minutes; pending
 ones end when their device code expires or when nobody has asked about them for
 `IMA2_AUTH_SWITCH_ABANDON_SECONDS`. At most 20 may be pending at once (reference §1.2).
+Sessions live in JetStream KV (switch_store.py), so every svc-auth replica answers for them.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 
 from ima2_auth.oauth.accounts import OAuthAccounts
 from ima2_auth.oauth.device import DeviceLoginClient, DeviceStart, StartFailed
+from ima2_auth.switch_store import MemorySessionStore, SessionStore, SwitchSession
 from ima2_common.errors import Ima2Error
 from ima2_common.logging import log_fields
 
@@ -31,42 +32,39 @@ MAX_POLL_RETRIES = 3  # retryable upstream failures in a row (429, 5xx, no answe
 FLOWS = ("", "device")
 
 
-@dataclass
-class SwitchSession:
-    id: str
-    provider: str
-    user_code: str
-    verification_url: str
-    expires_in: int
-    interval: int
-    expires_at: float
-    last_seen: float
-    flow: str = "device"
-    status: str = "pending"  # pending | complete | error | expired
-    email: str = ""
-    error: str = ""
-    finished_at: float = 0.0
-    task: asyncio.Task[None] | None = field(default=None, repr=False)
+def _interval_setter(interval: int) -> Callable[[SwitchSession], None]:
+    def change(session: SwitchSession) -> None:
+        session.interval = interval
+
+    return change
 
 
 class AccountSwitcher:
+    """Starts device logins and polls them; the sessions themselves live in a `SessionStore`.
+
+    The replica that started a session runs its poller and rereads the session before each poll, so
+    a cancel answered by another replica stops it. Any replica answers a poll, records that the
+    session was asked about, and reaps expired or abandoned sessions."""
+
     def __init__(
         self,
         accounts: OAuthAccounts,
         clients: dict[str, DeviceLoginClient],
         abandon_seconds: float,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,  # wall clock: replicas compare each other's times
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        store: SessionStore | None = None,
     ) -> None:
         self.accounts = accounts
         self.clients = clients
         self.abandon_seconds = abandon_seconds
         self.clock = clock
         self.sleep = sleep
-        self.sessions: dict[str, SwitchSession] = {}
+        self.store: SessionStore = store or MemorySessionStore()
+        self.tasks: dict[str, asyncio.Task[None]] = {}
 
-    def pending_count(self) -> int:
-        return sum(1 for s in self.sessions.values() if s.status == "pending")
+    async def pending_count(self) -> int:
+        return sum(1 for s in await self.store.all() if s.status == "pending")
 
     async def start(self, provider: str, flow: str = "") -> SwitchSession:
         client = self.clients.get(provider)
@@ -74,8 +72,8 @@ class AccountSwitcher:
             raise Ima2Error("INVALID_SWITCH_PROVIDER")
         if flow not in FLOWS:
             raise Ima2Error("INVALID_SWITCH_FLOW")
-        self.reap()
-        if self.pending_count() >= MAX_PENDING:
+        await self.reap()
+        if await self.pending_count() >= MAX_PENDING:
             raise Ima2Error("TOO_MANY_SWITCH_SESSIONS")
         try:
             started = await asyncio.wait_for(client.start(), START_TIMEOUT_SECONDS)
@@ -84,7 +82,7 @@ class AccountSwitcher:
             raise Ima2Error("SWITCH_START_FAILED", str(exc)) from None
         except TimeoutError:
             raise Ima2Error("SWITCH_START_FAILED", "The login server did not answer in time.") from None
-        if self.pending_count() >= MAX_PENDING:
+        if await self.pending_count() >= MAX_PENDING:
             raise Ima2Error("TOO_MANY_SWITCH_SESSIONS")
         now = self.clock()
         session = SwitchSession(
@@ -97,88 +95,119 @@ class AccountSwitcher:
             expires_at=now + started.expires_in,
             last_seen=now,
         )
-        self.sessions[session.id] = session
-        session.task = asyncio.create_task(self._run(session, client, started))
+        await self.store.create(session)
+        self.tasks[session.id] = asyncio.create_task(self._run(session.id, client, started))
         log.info("account switch started", extra=log_fields(provider=provider, session=session.id))
         return session
 
-    def get(self, session_id: str) -> SwitchSession:
-        self.reap()
-        session = self.sessions.get(session_id)
+    async def get(self, session_id: str) -> SwitchSession:
+        await self.reap()
+        now = self.clock()
+
+        def seen(session: SwitchSession) -> None:
+            session.last_seen = now
+
+        session = await self.store.update(session_id, seen)
         if session is None:
             raise Ima2Error("SWITCH_SESSION_NOT_FOUND")
-        session.last_seen = self.clock()
         return session
 
-    def cancel(self, session_id: str) -> SwitchSession:
-        session = self.get(session_id)
+    async def cancel(self, session_id: str) -> SwitchSession:
+        session = await self.get(session_id)
         if session.status == "pending":
-            self._finish(session, "expired", "canceled")
+            session = await self._finish(session_id, "expired", "canceled") or session
         return session
 
-    def _finish(self, session: SwitchSession, status: str, error: str = "", email: str = "") -> None:
-        if session.status != "pending":
-            return
-        session.status, session.error, session.email = status, error, email
-        session.finished_at = self.clock()
-        task = session.task
+    async def _finish(
+        self, session_id: str, status: str, error: str = "", email: str = ""
+    ) -> SwitchSession | None:
+        ended: list[bool] = []
+
+        def finish(session: SwitchSession) -> None:
+            ended.clear()
+            if session.status != "pending":
+                return
+            session.status, session.error, session.email = status, error, email
+            session.finished_at = self.clock()
+            ended.append(True)
+
+        session = await self.store.update(session_id, finish)
+        task = self.tasks.get(session_id)
         if task is not None and task is not asyncio.current_task() and not task.done():
             task.cancel()
-        log.info(
-            "account switch finished",
-            extra=log_fields(provider=session.provider, session=session.id, status=status),
-        )
+        if session is not None and ended:
+            log.info(
+                "account switch finished",
+                extra=log_fields(provider=session.provider, session=session_id, status=status),
+            )
+        return session
 
-    def reap(self) -> None:
+    async def reap(self) -> None:
         now = self.clock()
-        for session in list(self.sessions.values()):
+        for session in await self.store.all():
             if session.status == "pending":
                 if now >= session.expires_at:
-                    self._finish(session, "expired", "The device code expired.")
+                    await self._finish(session.id, "expired", "The device code expired.")
                 elif now - session.last_seen > self.abandon_seconds:
-                    self._finish(session, "expired", "abandoned")
+                    await self._finish(session.id, "expired", "abandoned")
             elif now - session.finished_at > FINISHED_TTL_SECONDS:
-                del self.sessions[session.id]
+                await self.store.delete(session.id)
 
-    async def _run(self, session: SwitchSession, client: DeviceLoginClient, started: DeviceStart) -> None:
+    async def _current(self, session_id: str) -> SwitchSession | None:
+        """The session as stored, if it is still pending (another replica may have ended it)."""
+        session = await self.store.get(session_id)
+        return session if session is not None and session.status == "pending" else None
+
+    async def _run(self, session_id: str, client: DeviceLoginClient, started: DeviceStart) -> None:
         retries = 0
+        interval = started.interval
         try:
-            while session.status == "pending":
-                await self.sleep(session.interval)
-                self.reap()
-                if session.status != "pending":
+            while True:
+                await self.sleep(interval)
+                await self.reap()
+                session = await self._current(session_id)
+                if session is None:
                     return
                 outcome = await client.poll(started)
-                if session.status != "pending":
+                session = await self._current(session_id)
+                if session is None:
                     return
+                interval = session.interval
                 if outcome.kind == "pending":
                     retries = 0
                 elif outcome.kind == "slow_down":
-                    session.interval += SLOW_DOWN_STEP_SECONDS
+                    interval += SLOW_DOWN_STEP_SECONDS
+                    await self.store.update(session_id, _interval_setter(interval))
                 elif outcome.kind == "retry":
                     retries += 1
                     if retries > MAX_POLL_RETRIES:
-                        self._finish(session, "error", outcome.message)
+                        await self._finish(session_id, "error", outcome.message)
                 elif outcome.kind == "complete" and outcome.token is not None:
                     await self.accounts.save(session.provider, outcome.token)
-                    self._finish(session, "complete", email=outcome.token.email)
+                    await self._finish(session_id, "complete", email=outcome.token.email)
                 elif outcome.kind == "expired":
-                    self._finish(session, "expired", outcome.message)
+                    await self._finish(session_id, "expired", outcome.message)
                 else:
-                    self._finish(session, "error", outcome.message or "The login failed.")
+                    await self._finish(session_id, "error", outcome.message or "The login failed.")
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             log.error("account switch poller failed", extra=log_fields(error=type(exc).__name__))
-            self._finish(session, "error", "The login failed.")
+            with contextlib.suppress(Exception):
+                await self._finish(session_id, "error", "The login failed.")
+        finally:
+            self.tasks.pop(session_id, None)
 
     async def run_reaper(self, every: float = 5.0) -> None:
         while True:
             await asyncio.sleep(every)
-            self.reap()
+            try:
+                await self.reap()
+            except Exception as exc:  # NATS away for a moment: try at the next round
+                log.warning("account switch reaper failed", extra=log_fields(error=type(exc).__name__))
 
     async def close(self) -> None:
-        tasks = [s.task for s in self.sessions.values() if s.task is not None and not s.task.done()]
+        tasks = [task for task in self.tasks.values() if not task.done()]
         for task in tasks:
             task.cancel()
         for task in tasks:

@@ -9,6 +9,7 @@ import httpx
 from ima2_common.grpc_client import ServiceClient
 from ima2_common.grpc_server import GrpcServer, wait_for_shutdown_signal
 from ima2_common.logging import setup_logging
+from ima2_common.nats_failover import failover_jetstream
 from ima2_common.nats_util import (
     config_bucket,
     connect,
@@ -34,18 +35,21 @@ from ima2_proto.v1 import auth_pb2_grpc, image_pb2, image_pb2_grpc, library_pb2_
 async def serve(settings: Settings) -> None:
     setup_logging("svc-image", settings.logs_dir, settings.log_level, settings.log_json_stderr)
     nc = await connect(settings.nats_url, "svc-image")
-    js = nc.jetstream()
-    await ensure_events_stream(js)
+    js = failover_jetstream(nc)
+    await ensure_events_stream(js, settings.nats_replicas)
     registry = JobRegistry(
-        await jobs_bucket(js), await terminal_bucket(js), settings.max_parallel, settings.job_lease_seconds
+        await jobs_bucket(js, settings.nats_replicas),
+        await terminal_bucket(js, settings.nats_replicas),
+        settings.max_parallel,
+        settings.job_lease_seconds,
     )
-    runner = JobRunner("svc-image", nc, js, registry, await previews_store(js))
+    runner = JobRunner("svc-image", nc, js, registry, await previews_store(js, settings.nats_replicas))
     await runner.start()
     library = ServiceClient("library", settings.library_addr, library_pb2_grpc.LibraryServiceStub)
     auth = ServiceClient("auth", settings.auth_addr, auth_pb2_grpc.AuthServiceStub)
     http = httpx.AsyncClient(limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
     providers = ProviderRegistry(settings, http, auth)
-    config_kv = await config_bucket(js)
+    config_kv = await config_bucket(js, settings.nats_replicas)
     planner = PlannerConfigStore(config_kv, settings.grok_planner_model)
     jobs = ImageJobs(JobDeps(runner, library, providers, planner, settings.multimode_timeout_seconds))
     probe = ProviderStatusProbe(providers, http)

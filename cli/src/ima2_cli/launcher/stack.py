@@ -10,19 +10,22 @@ import signal
 import sys
 import sysconfig
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+import nats
 from grpc_health.v1 import health_pb2_grpc
 
 from ima2_cli.access_token import WILDCARD_HOSTS, bare_host, is_local_bind
 from ima2_cli.launcher.processes import ManagedProcess, stop_all
+from ima2_cli.launcher.scale import Scale, replica_name
 from ima2_common import limits
 from ima2_common.files import write_json_atomic
 from ima2_common.grpc_client import ServiceClient
-from ima2_common.nats_server import nats_command, write_config
+from ima2_common.nats_server import ClusterNode, nats_command, write_config
+from ima2_common.nats_util import server_list
 from ima2_common.net import free_port, port_is_free
 from ima2_common.settings import Settings
 
@@ -40,6 +43,7 @@ class UpOptions:
     port: int
     sandbox: bool
     access_token: str = ""  # required (and passed to the gateway) when the host is not loopback
+    scale: Scale = field(default_factory=Scale)
 
 
 def probe_host(host: str) -> str:
@@ -99,51 +103,106 @@ class Stack:
         self.processes: list[ManagedProcess] = []
         self.env: dict[str, str] = {}
         self.gateway_port = 0
+        self.gateway_ports: list[int] = []
+        self.nats_ports: list[int] = []
+        self.replica_addresses: dict[str, list[str]] = {}
         self.started_at = int(time.time() * 1000)
         self.oauth_status = "starting"  # kept current in server.json by refresh_oauth_status
 
     # -- start -----------------------------------------------------------------------------------
-    def _prepare(self) -> dict[str, ManagedProcess]:
+    def _gateway_ports(self) -> list[int]:
+        ports = [choose_port(self.options.host, self.options.port)]
+        while len(ports) < self.options.scale.of("gateway"):
+            ports.append(choose_port(self.options.host, ports[-1] + 1))
+        return ports
+
+    def _nats_nodes(self, env: dict[str, str]) -> list[ManagedProcess]:
+        """One server, or a JetStream cluster whose nodes route to each other on loopback."""
+        count = self.options.scale.of("nats")
+        client_ports = [free_port() for _ in range(count)]
+        self.nats_ports = client_ports
+        logs, base = self.settings.logs_dir, self.settings.nats_dir
+        if count == 1:
+            config = write_config(base / "nats.conf", "127.0.0.1", client_ports[0], base / "jetstream")
+            return [ManagedProcess("nats", nats_command(config), env, logs / "nats.log")]
+        route_ports = [free_port() for _ in range(count)]
+        routes = tuple(f"nats-route://127.0.0.1:{p}" for p in route_ports)
+        nodes = []
+        for index in range(count):
+            name = replica_name("nats", index)
+            node = ClusterNode(
+                server_name=f"ima2-{index + 1}", cluster_port=route_ports[index], routes=routes
+            )
+            config = write_config(
+                base / f"{name}.conf", "127.0.0.1", client_ports[index], base / name / "jetstream", node
+            )
+            nodes.append(ManagedProcess(name, nats_command(config), env, logs / f"{name}.log"))
+        return nodes
+
+    def _prepare(self) -> dict[str, list[ManagedProcess]]:
         home = self.settings.home_dir
         logs = self.settings.logs_dir
+        scale = self.options.scale
         for folder in (home, logs, self.settings.generated_path):
             folder.mkdir(parents=True, exist_ok=True)
-        self.gateway_port = choose_port(self.options.host, self.options.port)
-        nats_port = free_port()
-        addresses = {name: f"127.0.0.1:{free_port()}" for name in SERVICES}
+        self.gateway_ports = self._gateway_ports()
+        self.gateway_port = self.gateway_ports[0]
+        self.replica_addresses = {
+            name: [f"127.0.0.1:{free_port()}" for _ in range(scale.of(f"svc-{name}"))] for name in SERVICES
+        }
         env = dict(os.environ)
+        procs: dict[str, list[ManagedProcess]] = {"nats": self._nats_nodes(env)}
         env.update(
             {
                 "IMA2_HOME": str(home),
-                "IMA2_NATS_URL": f"nats://127.0.0.1:{nats_port}",
+                "IMA2_NATS_URL": ",".join(f"nats://127.0.0.1:{port}" for port in self.nats_ports),
+                "IMA2_NATS_REPLICAS": str(scale.nats_replicas),
                 "IMA2_HOST": self.options.host,
                 "IMA2_PORT": str(self.gateway_port),
                 "IMA2_CONFIGURED_PORT": str(self.options.port),
                 "IMA2_GRPC_LISTEN_HOST": "127.0.0.1",
                 "PYTHONUNBUFFERED": "1",
-                **{f"IMA2_{name.upper()}_ADDR": addr for name, addr in addresses.items()},
+                **{f"IMA2_{name.upper()}_ADDR": ",".join(a) for name, a in self.replica_addresses.items()},
             }
         )
-        procs: dict[str, ManagedProcess] = {}
         if self.options.sandbox:
             sandbox_port = free_port()
             env.update(sandbox_environment(f"http://127.0.0.1:{sandbox_port}", home))
-            procs["sandbox"] = ManagedProcess(
-                "sandbox",
-                [sys.executable, "-m", "ima2_sandbox", "--host", "127.0.0.1", "--port", str(sandbox_port)],
-                env,
-                logs / "sandbox.out",
-            )
-        config = write_config(
-            self.settings.nats_dir / "nats.conf", "127.0.0.1", nats_port, self.settings.nats_dir / "jetstream"
-        )
-        procs["nats"] = ManagedProcess("nats", nats_command(config), env, logs / "nats.log")
+            procs["sandbox"] = [
+                ManagedProcess(
+                    "sandbox",
+                    [
+                        sys.executable,
+                        "-m",
+                        "ima2_sandbox",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(sandbox_port),
+                    ],
+                    env,
+                    logs / "sandbox.out",
+                )
+            ]
         for name, module in SERVICES.items():
-            procs[name] = ManagedProcess.python_module(f"svc-{name}", module, env, logs)
-        gateway_env = dict(env)
-        if self.options.access_token:
-            gateway_env["IMA2_ACCESS_TOKEN"] = self.options.access_token
-        procs["gateway"] = ManagedProcess.python_module("gateway", "ima2_gateway", gateway_env, logs)
+            procs[name] = []
+            for index, address in enumerate(self.replica_addresses[name]):
+                replica_env = {**env, "IMA2_GRPC_LISTEN_PORT": address.rsplit(":", 1)[1]}
+                procs[name].append(
+                    ManagedProcess.python_module(
+                        replica_name(f"svc-{name}", index), module, replica_env, logs
+                    )
+                )
+        procs["gateway"] = []
+        for index, port in enumerate(self.gateway_ports):
+            gateway_env = {**env, "IMA2_PORT": str(port)}
+            if self.options.access_token:
+                gateway_env["IMA2_ACCESS_TOKEN"] = self.options.access_token
+            procs["gateway"].append(
+                ManagedProcess.python_module(
+                    replica_name("gateway", index), "ima2_gateway", gateway_env, logs
+                )
+            )
         self.env = env
         return procs
 
@@ -151,30 +210,60 @@ class Stack:
         if not is_local_bind(self.options.host) and not self.options.access_token:
             raise LaunchError(f"binding {self.options.host} needs an access token (IMA2_ACCESS_TOKEN)")
         procs = self._prepare()
-        # Stop order: gateway first, NATS last.
+        # Stop order: gateways first, NATS last.
         order = ["gateway", "image", "video", "library", "auth", "sandbox", "nats"]
-        self.processes = [procs[name] for name in order if name in procs]
-        procs["nats"].start()
-        if "sandbox" in procs:
-            procs["sandbox"].start()
-        await self._wait_port(procs["nats"], int(self.env["IMA2_NATS_URL"].rsplit(":", 1)[1]))
-        for name in SERVICES:
-            procs[name].start()
-        procs["gateway"].start()
+        self.processes = [p for name in order for p in procs.get(name, [])]
+        for node in procs["nats"]:
+            node.start()
+        for sandbox in procs.get("sandbox", []):
+            sandbox.start()
         await asyncio.gather(
-            *(self._wait_grpc(procs[name], self.env[f"IMA2_{name.upper()}_ADDR"]) for name in SERVICES),
-            self._wait_http(
-                procs["gateway"],
-                f"http://{url_host(probe_host(self.options.host))}:{self.gateway_port}/api/health",
-                self.access_headers(),
+            *(self._wait_port(node, port) for node, port in zip(procs["nats"], self.nats_ports, strict=True))
+        )
+        if len(procs["nats"]) > 1:
+            await self._wait_jetstream(procs["nats"][0])
+        for name in SERVICES:
+            for replica in procs[name]:
+                replica.start()
+        for gateway in procs["gateway"]:
+            gateway.start()
+        probe = url_host(probe_host(self.options.host))
+        await asyncio.gather(
+            *(
+                self._wait_grpc(replica, address)
+                for name in SERVICES
+                for replica, address in zip(procs[name], self.replica_addresses[name], strict=True)
             ),
             *(
-                [self._wait_http(procs["sandbox"], f"{self.env['IMA2_SANDBOX_URL']}/_sandbox/health")]
+                self._wait_http(gateway, f"http://{probe}:{port}/api/health", self.access_headers())
+                for gateway, port in zip(procs["gateway"], self.gateway_ports, strict=True)
+            ),
+            *(
+                [self._wait_http(procs["sandbox"][0], f"{self.env['IMA2_SANDBOX_URL']}/_sandbox/health")]
                 if "sandbox" in procs
                 else []
             ),
         )
         await self.refresh_oauth_status(force=True)
+
+    async def _wait_jetstream(self, process: ManagedProcess) -> None:
+        """A cluster serves JetStream once its nodes have elected a meta leader."""
+        nc = await nats.connect(
+            server_list(self.env["IMA2_NATS_URL"]), name="ima2-launcher", max_reconnect_attempts=-1
+        )
+        js = nc.jetstream(timeout=1.0)
+
+        async def probe() -> bool:
+            try:
+                await js.account_info()
+            except Exception:
+                return False
+            return True
+
+        try:
+            await self._deadline_loop(process, probe)
+        finally:
+            await nc.close()
 
     async def _deadline_loop(self, process: ManagedProcess, probe: Any) -> None:
         deadline = time.monotonic() + READY_TIMEOUT
@@ -249,13 +338,39 @@ class Stack:
                 "host": self.options.host,
                 "tokenRequired": not is_local_bind(self.options.host),
             },
+            "gateways": [public_url(self.options.host, port) for port in self.gateway_ports],
             "stack": {
                 "natsUrl": self.env["IMA2_NATS_URL"],
+                "natsServers": server_list(self.env["IMA2_NATS_URL"]),
+                "natsReplicas": self.options.scale.nats_replicas,
                 "services": {name: self.env[f"IMA2_{name.upper()}_ADDR"] for name in SERVICES},
+                "replicas": self._replica_info(),
                 "sandboxUrl": self.env.get("IMA2_SANDBOX_URL"),
                 "pids": {p.name: p.pid for p in self.processes},
             },
         }
+
+    def _replica_info(self) -> dict[str, list[dict[str, Any]]]:
+        """Each part's replicas: name, address and pid (the pid changes when the launcher restarts one)."""
+        by_name = {p.name: p for p in self.processes}
+        where: dict[str, list[str]] = {
+            "gateway": [public_url(self.options.host, port) for port in self.gateway_ports],
+            "nats": server_list(self.env["IMA2_NATS_URL"]),
+            **{f"svc-{name}": addresses for name, addresses in self.replica_addresses.items()},
+        }
+        info: dict[str, list[dict[str, Any]]] = {}
+        for part, addresses in where.items():
+            info[part] = []
+            for index, address in enumerate(addresses):
+                process = by_name.get(replica_name(part, index))
+                info[part].append(
+                    {
+                        "name": replica_name(part, index),
+                        "address": address,
+                        "pid": process.pid if process else None,
+                    }
+                )
+        return info
 
     def _write_server_json(self) -> None:
         write_json_atomic(self.settings.server_file, self.server_info())
@@ -273,6 +388,11 @@ class Stack:
             force = force or status != self.oauth_status
             self.oauth_status = status
         if force:
+            self._write_server_json()
+
+    def advertise(self) -> None:
+        """Rewrite server.json (a restarted part has a new pid)."""
+        with contextlib.suppress(OSError):
             self._write_server_json()
 
     # -- stop ------------------------------------------------------------------------------------
@@ -321,6 +441,7 @@ async def run_until_signal(stack: Stack, on_ready: Any, restart_delay: float) ->
             elif now >= due:
                 process.start()
                 restarts[process.name] = (count + 1, 0.0)
+                stack.advertise()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=0.25)
     if status_task is not None and not status_task.done():

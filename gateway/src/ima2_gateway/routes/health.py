@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 
 from ima2_common import catalog, limits
 from ima2_common.errors import Ima2Error
+from ima2_common.replicas import ReplicaProbe
 from ima2_gateway.context import Gateway, gateway
 from ima2_gateway.models.status import Capabilities, Health, Providers
 from ima2_gateway.openapi import contract
@@ -22,12 +23,27 @@ HEALTH_TIMEOUT = 1.0
 IMPLEMENTED_SURFACES = {"generate", "edit", "node", "multimode"}
 
 
+_probes: dict[str, ReplicaProbe] = {}
+
+
+def replica_probe(address: str) -> ReplicaProbe:
+    """One probe per address setting, kept for the gateway's life (its channels reconnect on their own)."""
+    probe = _probes.get(address)
+    if probe is None:
+        probe = _probes[address] = ReplicaProbe(address)
+    return probe
+
+
 async def service_states(gw: Gateway) -> dict[str, dict[str, Any]]:
+    """Each service: up when its balanced channel answers, and the state of each listed replica."""
     clients = gw.services.all()
-    results = await asyncio.gather(*(client.healthy(HEALTH_TIMEOUT) for client in clients.values()))
+    results, replicas = await asyncio.gather(
+        asyncio.gather(*(client.healthy(HEALTH_TIMEOUT) for client in clients.values())),
+        asyncio.gather(*(replica_probe(c.address).states(HEALTH_TIMEOUT) for c in clients.values())),
+    )
     return {
-        name: {"status": "up" if ok else "down", "address": client.address}
-        for (name, client), ok in zip(clients.items(), results, strict=True)
+        name: {"status": "up" if ok else "down", "address": client.address, "replicas": states}
+        for (name, client), ok, states in zip(clients.items(), results, replicas, strict=True)
     }
 
 
@@ -38,7 +54,13 @@ async def nats_state(gw: Gateway) -> dict[str, Any]:
         bounds = await asyncio.wait_for(gw.events.bounds(), HEALTH_TIMEOUT)
     except Exception:
         return {"status": "down"}
-    return {"status": "up", "lastEventId": bounds.last}
+    connected = gw.nc.connected_url
+    return {
+        "status": "up",
+        "lastEventId": bounds.last,
+        "connectedTo": connected.netloc if connected else None,  # one node of a cluster: the one in use
+        "servers": len(gw.nc.servers),  # every node this gateway knows (listed and discovered)
+    }
 
 
 def backend_runtime(gw: Gateway) -> dict[str, Any]:

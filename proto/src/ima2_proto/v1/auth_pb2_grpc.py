@@ -95,26 +95,6 @@ class AuthServiceStub:
                 request_serializer=ima2__proto_dot_v1_dot_auth__pb2.AccountSwitchKey.SerializeToString,
                 response_deserializer=ima2__proto_dot_v1_dot_auth__pb2.AccountSwitch.FromString,
                 _registered_method=True)
-        self.VerifyAccessToken = channel.unary_unary(
-                '/ima2.v1.AuthService/VerifyAccessToken',
-                request_serializer=ima2__proto_dot_v1_dot_auth__pb2.VerifyAccessTokenRequest.SerializeToString,
-                response_deserializer=ima2__proto_dot_v1_dot_auth__pb2.AccessDecision.FromString,
-                _registered_method=True)
-        self.CreateAccessSession = channel.unary_unary(
-                '/ima2.v1.AuthService/CreateAccessSession',
-                request_serializer=ima2__proto_dot_v1_dot_auth__pb2.CreateAccessSessionRequest.SerializeToString,
-                response_deserializer=ima2__proto_dot_v1_dot_auth__pb2.AccessSession.FromString,
-                _registered_method=True)
-        self.VerifyAccessSession = channel.unary_unary(
-                '/ima2.v1.AuthService/VerifyAccessSession',
-                request_serializer=ima2__proto_dot_v1_dot_auth__pb2.VerifyAccessSessionRequest.SerializeToString,
-                response_deserializer=ima2__proto_dot_v1_dot_auth__pb2.AccessDecision.FromString,
-                _registered_method=True)
-        self.RevokeAccessSession = channel.unary_unary(
-                '/ima2.v1.AuthService/RevokeAccessSession',
-                request_serializer=ima2__proto_dot_v1_dot_auth__pb2.VerifyAccessSessionRequest.SerializeToString,
-                response_deserializer=ima2__proto_dot_v1_dot_common__pb2.Empty.FromString,
-                _registered_method=True)
 
 
 class AuthServiceServicer:
@@ -196,31 +176,6 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def VerifyAccessToken(self, request, context):
-        """Access control for non-loopback binds
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def CreateAccessSession(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def VerifyAccessSession(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def RevokeAccessSession(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
 
 def add_AuthServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -283,26 +238,6 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.CancelAccountSwitch,
                     request_deserializer=ima2__proto_dot_v1_dot_auth__pb2.AccountSwitchKey.FromString,
                     response_serializer=ima2__proto_dot_v1_dot_auth__pb2.AccountSwitch.SerializeToString,
-            ),
-            'VerifyAccessToken': grpc.unary_unary_rpc_method_handler(
-                    servicer.VerifyAccessToken,
-                    request_deserializer=ima2__proto_dot_v1_dot_auth__pb2.VerifyAccessTokenRequest.FromString,
-                    response_serializer=ima2__proto_dot_v1_dot_auth__pb2.AccessDecision.SerializeToString,
-            ),
-            'CreateAccessSession': grpc.unary_unary_rpc_method_handler(
-                    servicer.CreateAccessSession,
-                    request_deserializer=ima2__proto_dot_v1_dot_auth__pb2.CreateAccessSessionRequest.FromString,
-                    response_serializer=ima2__proto_dot_v1_dot_auth__pb2.AccessSession.SerializeToString,
-            ),
-            'VerifyAccessSession': grpc.unary_unary_rpc_method_handler(
-                    servicer.VerifyAccessSession,
-                    request_deserializer=ima2__proto_dot_v1_dot_auth__pb2.VerifyAccessSessionRequest.FromString,
-                    response_serializer=ima2__proto_dot_v1_dot_auth__pb2.AccessDecision.SerializeToString,
-            ),
-            'RevokeAccessSession': grpc.unary_unary_rpc_method_handler(
-                    servicer.RevokeAccessSession,
-                    request_deserializer=ima2__proto_dot_v1_dot_auth__pb2.VerifyAccessSessionRequest.FromString,
-                    response_serializer=ima2__proto_dot_v1_dot_common__pb2.Empty.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -629,114 +564,6 @@ class AuthService:
             '/ima2.v1.AuthService/CancelAccountSwitch',
             ima2__proto_dot_v1_dot_auth__pb2.AccountSwitchKey.SerializeToString,
             ima2__proto_dot_v1_dot_auth__pb2.AccountSwitch.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def VerifyAccessToken(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/ima2.v1.AuthService/VerifyAccessToken',
-            ima2__proto_dot_v1_dot_auth__pb2.VerifyAccessTokenRequest.SerializeToString,
-            ima2__proto_dot_v1_dot_auth__pb2.AccessDecision.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def CreateAccessSession(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/ima2.v1.AuthService/CreateAccessSession',
-            ima2__proto_dot_v1_dot_auth__pb2.CreateAccessSessionRequest.SerializeToString,
-            ima2__proto_dot_v1_dot_auth__pb2.AccessSession.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def VerifyAccessSession(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/ima2.v1.AuthService/VerifyAccessSession',
-            ima2__proto_dot_v1_dot_auth__pb2.VerifyAccessSessionRequest.SerializeToString,
-            ima2__proto_dot_v1_dot_auth__pb2.AccessDecision.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def RevokeAccessSession(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/ima2.v1.AuthService/RevokeAccessSession',
-            ima2__proto_dot_v1_dot_auth__pb2.VerifyAccessSessionRequest.SerializeToString,
-            ima2__proto_dot_v1_dot_common__pb2.Empty.FromString,
             options,
             channel_credentials,
             insecure,

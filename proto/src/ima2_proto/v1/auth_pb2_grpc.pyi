@@ -31,11 +31,6 @@ class AuthServiceStub:
     """Device-code account switching"""
     GetAccountSwitch: _aio.UnaryUnaryMultiCallable[_auth_pb2.AccountSwitchKey, _auth_pb2.AccountSwitch]
     CancelAccountSwitch: _aio.UnaryUnaryMultiCallable[_auth_pb2.AccountSwitchKey, _auth_pb2.AccountSwitch]
-    VerifyAccessToken: _aio.UnaryUnaryMultiCallable[_auth_pb2.VerifyAccessTokenRequest, _auth_pb2.AccessDecision]
-    """Access control for non-loopback binds"""
-    CreateAccessSession: _aio.UnaryUnaryMultiCallable[_auth_pb2.CreateAccessSessionRequest, _auth_pb2.AccessSession]
-    VerifyAccessSession: _aio.UnaryUnaryMultiCallable[_auth_pb2.VerifyAccessSessionRequest, _auth_pb2.AccessDecision]
-    RevokeAccessSession: _aio.UnaryUnaryMultiCallable[_auth_pb2.VerifyAccessSessionRequest, _common_pb2.Empty]
 
 class AuthServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -125,34 +120,5 @@ class AuthServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _auth_pb2.AccountSwitchKey,
         context: _aio.ServicerContext[_auth_pb2.AccountSwitchKey, _abc.Awaitable[_auth_pb2.AccountSwitch]],
     ) -> _abc.Awaitable[_auth_pb2.AccountSwitch]: ...
-
-    @_abc_1.abstractmethod
-    def VerifyAccessToken(
-        self,
-        request: _auth_pb2.VerifyAccessTokenRequest,
-        context: _aio.ServicerContext[_auth_pb2.VerifyAccessTokenRequest, _abc.Awaitable[_auth_pb2.AccessDecision]],
-    ) -> _abc.Awaitable[_auth_pb2.AccessDecision]:
-        """Access control for non-loopback binds"""
-
-    @_abc_1.abstractmethod
-    def CreateAccessSession(
-        self,
-        request: _auth_pb2.CreateAccessSessionRequest,
-        context: _aio.ServicerContext[_auth_pb2.CreateAccessSessionRequest, _abc.Awaitable[_auth_pb2.AccessSession]],
-    ) -> _abc.Awaitable[_auth_pb2.AccessSession]: ...
-
-    @_abc_1.abstractmethod
-    def VerifyAccessSession(
-        self,
-        request: _auth_pb2.VerifyAccessSessionRequest,
-        context: _aio.ServicerContext[_auth_pb2.VerifyAccessSessionRequest, _abc.Awaitable[_auth_pb2.AccessDecision]],
-    ) -> _abc.Awaitable[_auth_pb2.AccessDecision]: ...
-
-    @_abc_1.abstractmethod
-    def RevokeAccessSession(
-        self,
-        request: _auth_pb2.VerifyAccessSessionRequest,
-        context: _aio.ServicerContext[_auth_pb2.VerifyAccessSessionRequest, _abc.Awaitable[_common_pb2.Empty]],
-    ) -> _abc.Awaitable[_common_pb2.Empty]: ...
 
 def add_AuthServiceServicer_to_server(servicer: AuthServiceServicer, server: _aio.Server) -> None: ...

@@ -13,11 +13,15 @@ import functools
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from psycopg import AsyncConnection
-from psycopg_pool import AsyncConnectionPool
+from psycopg import AsyncConnection, OperationalError
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from ima2_common.errors import Ima2Error
 from ima2_library.db.database import Database, Row, Tx
 from ima2_library.db.migrations import migrate_postgres, postgres_current_version
+
+CONNECTION_WAIT_SECONDS = 5.0
+DATABASE_DOWN = "The library database (PostgreSQL) cannot be reached; try again shortly."
 
 
 @functools.lru_cache(maxsize=512)
@@ -62,6 +66,9 @@ class PostgresDatabase(Database):
             open=False,
             kwargs={"autocommit": True},
             name="ima2-library",
+            # A connection left broken by a database restart is replaced before it is handed out.
+            check=AsyncConnectionPool.check_connection,
+            timeout=CONNECTION_WAIT_SECONDS,
         )
         self._open = False
 
@@ -84,10 +91,15 @@ class PostgresDatabase(Database):
 
     @contextlib.asynccontextmanager
     async def _tx(self, read_only: bool) -> AsyncIterator[Tx]:
-        async with self._pool.connection() as conn, conn.transaction():
-            if read_only:
-                await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            yield _PostgresTx(conn)
+        """A transaction; while PostgreSQL is down or restarting it fails with SERVICE_UNAVAILABLE
+        (nothing was committed) and the pool reconnects on its own once the server is back."""
+        try:
+            async with self._pool.connection() as conn, conn.transaction():
+                if read_only:
+                    await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                yield _PostgresTx(conn)
+        except (OperationalError, PoolTimeout):
+            raise Ima2Error("SERVICE_UNAVAILABLE", DATABASE_DOWN) from None
 
     def transaction(self) -> contextlib.AbstractAsyncContextManager[Tx]:
         return self._tx(read_only=False)
