@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from ima2_common import ffmpeg
 from ima2_common.errors import Ima2Error
 from ima2_common.logging import log_fields
 from ima2_common.media import to_data_url
+from ima2_common.upstream_bodies import responses_text
 from ima2_video.inputs import GeneratedVideo, MediaReader
 from ima2_video.planner_model import PlannerModelSource
 from ima2_video.upstream import UpstreamFactory
@@ -35,17 +35,6 @@ def parse_position(value: str) -> str | float:
     if seconds < 0 or seconds != seconds or seconds == float("inf"):
         raise Ima2Error("INVALID_REQUEST", "position must be a non-negative number of seconds.")
     return seconds
-
-
-def analysis_text(body: Any) -> str:
-    texts: list[str] = []
-    for item in (body or {}).get("output") or []:
-        if not isinstance(item, dict) or item.get("type") != "message":
-            continue
-        for part in item.get("content") or []:
-            if isinstance(part, dict) and isinstance(part.get("text"), str):
-                texts.append(part["text"])
-    return "\n".join(t for t in texts if t.strip()).strip()
 
 
 class VideoTools:
@@ -106,7 +95,7 @@ class VideoTools:
                 }
             ],
         }
-        text = analysis_text(await upstream.text("planner", "/responses", payload))
+        text = responses_text(await upstream.text("planner", "/responses", payload))
         if not text:
             raise Ima2Error(
                 "GROK_UPSTREAM_ERROR", "The analysis model returned no text.", upstream_type="empty"
