@@ -15,11 +15,13 @@ import { SettingsScreen } from "./screens/settings.js";
 import { EditScreen } from "./screens/edit.js";
 import { MultimodeScreen } from "./screens/multimode.js";
 import { PromptsScreen } from "./screens/prompts.js";
+import { NodeScreen } from "./screens/node.js";
 
 const SCREEN_VIEWS = {
   create: CreateScreen,
   edit: EditScreen,
   multimode: MultimodeScreen,
+  node: NodeScreen,
   gallery: GalleryScreen,
   prompts: PromptsScreen,
   settings: SettingsScreen,

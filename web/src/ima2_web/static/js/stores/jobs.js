@@ -77,6 +77,7 @@ function mediaOf(item) {
     revisedPrompt: item.revisedPrompt || null,
     size: item.size || null,
     model: item.model || null,
+    nodeId: item.nodeId || null,
   };
 }
 

@@ -1,0 +1,195 @@
+"""Node mode in Chromium against the real sandbox stack: a graph of image nodes built by a user,
+saved with If-Match, reloaded, and a version conflict made by a second tab merged, checked on
+screen and on the server (sessions, graphs, node metadata)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from ui_flow import DESKTOP, PHONE, check_axe, open_studio, screenshot
+
+from tests.stackctl import RunningStack
+
+pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def word() -> str:
+    return f"w{uuid.uuid4().hex[:8]}"
+
+
+def server_session(stack: RunningStack, sid: str) -> dict[str, Any]:
+    response = httpx.get(f"{stack.url}/api/sessions/{sid}", timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()["session"]
+
+
+def node_card(page: Any, label: str) -> Any:
+    return page.get_by_role("article", name=label, exact=True)
+
+
+def new_session(page: Any, title: str) -> str:
+    """Create a session from the side panel, rename it to `title`; returns its id."""
+    page.get_by_role("button", name="New session").click()
+    expect(page.get_by_role("heading", level=1, name="Untitled session")).to_be_visible()
+    current = page.locator(".session-list li.current")
+    current.get_by_role("button", name="Rename").click()
+    page.get_by_label("Session title").fill(title)
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("heading", level=1, name=title)).to_be_visible()
+    return str(page.evaluate("localStorage.getItem('ima2.node.session')"))
+
+
+def wait_saved(page: Any) -> None:
+    expect(page.get_by_role("status").filter(has_text=re.compile(r"^Saved$"))).to_be_visible(timeout=15_000)
+
+
+def test_a_three_level_graph_is_built_run_in_order_and_seen_again_after_reload(
+    studio: Any, stack: RunningStack
+) -> None:
+    title = f"Lighthouse story {word()}"
+    open_studio(studio, stack.url, "node")
+    sid = new_session(studio, title)
+    assert any(s["id"] == sid and s["title"] == title for s in httpx.get(f"{stack.url}/api/sessions").json()["sessions"])
+
+    # A root node from the toolbar, generated on its own.
+    studio.get_by_role("button", name="Add root node").click()
+    root = node_card(studio, "Node 1")
+    root.get_by_label("Prompt of Node 1").fill("a lighthouse on a cliff")
+    root.get_by_role("button", name="Generate", exact=True).click()
+    expect(root).to_have_attribute("data-status", "done", timeout=60_000)
+    image = root.get_by_role("img", name="Node 1: a lighthouse on a cliff")
+    expect(image).to_be_visible()
+    studio.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+
+    # A child from the button; a grandchild by dragging the child's handle onto empty canvas.
+    root.get_by_role("button", name="Add child").click()
+    child = node_card(studio, "Node 2")
+    expect(child.get_by_text("child of Node 1")).to_be_visible()
+    child.get_by_label("Prompt of Node 2").fill("the lighthouse at night")
+    studio.get_by_role("button", name="Fit").click()
+    handle = studio.locator("[data-handle-of]").nth(1)
+    box = handle.bounding_box()
+    viewport = studio.get_by_test_id("graph-viewport").bounding_box()
+    assert box and viewport
+    studio.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    studio.mouse.down()
+    studio.mouse.move(viewport["x"] + viewport["width"] - 60, viewport["y"] + viewport["height"] - 40, steps=8)
+    studio.mouse.up()
+    grandchild = node_card(studio, "Node 3")
+    expect(grandchild.get_by_text("child of Node 2")).to_be_visible()
+    grandchild.get_by_label("Prompt of Node 3").fill("storm over the lighthouse")
+
+    # Select Node 1's connected group and run it: parents first, each child edits its parent.
+    root.get_by_role("checkbox").check()
+    studio.get_by_role("button", name="Select connected group").click()
+    run = studio.get_by_role("button", name="Run selected (3)")
+    run.click()
+    for card in (root, child, grandchild):
+        expect(card).to_have_attribute("data-status", "done", timeout=90_000)
+    expect(studio.get_by_role("button", name="Run selected (3)")).to_be_enabled()
+    wait_saved(studio)
+
+    session = server_session(stack, sid)
+    assert len(session["nodes"]) == 3 and len(session["edges"]) == 2
+    by_label = {n["data"]["label"]: n for n in session["nodes"]}
+    ids = {label: n["data"]["serverNodeId"] for label, n in by_label.items()}
+    assert all(ids.values()), ids
+    edges = {(e["source"], e["target"]) for e in session["edges"]}
+    assert edges == {
+        (by_label["Node 1"]["id"], by_label["Node 2"]["id"]),
+        (by_label["Node 2"]["id"], by_label["Node 3"]["id"]),
+    }
+    # The server's node metadata: each child was an edit of its parent's current image.
+    for child_label, parent_label in (("Node 2", "Node 1"), ("Node 3", "Node 2")):
+        meta = httpx.get(f"{stack.url}/api/node/{ids[child_label]}").json()["meta"]
+        assert meta.get("parentNodeId") == ids[parent_label], (child_label, meta)
+    assert by_label["Node 3"]["data"]["parentServerNodeId"] == ids["Node 2"]
+
+    check = check_axe(studio, "node")
+    assert check == [], check
+    studio.get_by_role("button", name="Fit").click()
+    screenshot(studio, "node-desktop")
+
+    # Reload: the same session, the same three nodes with their images and lineage.
+    studio.reload()
+    studio.wait_for_selector("html[data-ready='true']", state="attached")
+    expect(studio.get_by_role("heading", level=1, name=title)).to_be_visible()
+    for label, prompt in (("Node 1", "a lighthouse on a cliff"), ("Node 2", "the lighthouse at night"), ("Node 3", "storm over the lighthouse")):
+        card = node_card(studio, label)
+        expect(card.get_by_role("img", name=f"{label}: {prompt}")).to_be_visible()
+        expect(card.get_by_label(f"Prompt of {label}")).to_have_value(prompt)
+    expect(node_card(studio, "Node 3").get_by_text("child of Node 2")).to_be_visible()
+
+    # Detach and delete are saved too.
+    node_card(studio, "Node 3").get_by_role("button", name="Detach").click()
+    node_card(studio, "Node 3").get_by_role("button", name="Delete", exact=True).click()
+    expect(node_card(studio, "Node 3")).to_have_count(0)
+    wait_saved(studio)
+    session = server_session(stack, sid)
+    assert len(session["nodes"]) == 2 and len(session["edges"]) == 1
+
+    studio.set_viewport_size(PHONE)
+    studio.get_by_role("button", name="Fit").click()
+    screenshot(studio, "node-phone")
+    check = check_axe(studio, "node-phone")
+    assert check == [], check
+    studio.set_viewport_size(DESKTOP)
+
+
+def test_a_version_conflict_from_a_second_tab_is_merged_without_losing_the_edit(
+    studio: Any, stack: RunningStack
+) -> None:
+    title = f"Two tabs {word()}"
+    open_studio(studio, stack.url, "node")
+    sid = new_session(studio, title)
+    studio.get_by_role("button", name="Add root node").click()
+    node_card(studio, "Node 1").get_by_label("Prompt of Node 1").fill("first words")
+    wait_saved(studio)
+    before = server_session(stack, sid)["graphVersion"]
+
+    # A second tab of the same browser opens the same session and adds a node.
+    other = studio.context.new_page()
+    open_studio(other, stack.url, "node")
+    expect(other.get_by_role("heading", level=1, name=title)).to_be_visible()
+    expect(node_card(other, "Node 1").get_by_label("Prompt of Node 1")).to_have_value("first words")
+    other.get_by_role("button", name="Add root node").click()
+    node_card(other, "Node 2").get_by_label("Prompt of Node 2").fill("from the other tab")
+    wait_saved(other)
+    assert server_session(stack, sid)["graphVersion"] > before
+
+    # The first tab, now stale, edits its node: the save conflicts, is merged and saved.
+    node_card(studio, "Node 1").get_by_label("Prompt of Node 1").fill("first words, edited")
+    expect(studio.get_by_text(re.compile("changed in another tab"))).to_be_visible(timeout=15_000)
+    wait_saved(studio)
+    expect(node_card(studio, "Node 2").get_by_label("Prompt of Node 2")).to_have_value("from the other tab")
+    session = server_session(stack, sid)
+    prompts = {n["data"]["label"]: n["data"]["prompt"] for n in session["nodes"]}
+    assert prompts == {"Node 1": "first words, edited", "Node 2": "from the other tab"}
+
+    # The other tab sees the merged graph when it reloads.
+    other.reload()
+    other.wait_for_selector("html[data-ready='true']", state="attached")
+    expect(node_card(other, "Node 1").get_by_label("Prompt of Node 1")).to_have_value("first words, edited")
+    other.close()
+
+
+def test_graph_limits_are_explained(studio: Any, stack: RunningStack) -> None:
+    sid = httpx.post(f"{stack.url}/api/sessions", json={"title": f"Full {word()}"}).json()["session"]["id"]
+    nodes = [{"id": f"n{i}", "x": (i % 25) * 250, "y": (i // 25) * 330, "data": {"label": f"Node {i + 1}", "prompt": f"p{i}"}} for i in range(500)]
+    saved = httpx.put(f"{stack.url}/api/sessions/{sid}/graph", json={"nodes": nodes, "edges": []}, headers={"If-Match": '"0"'})
+    assert saved.status_code == 200, saved.text
+    open_studio(studio, stack.url, "node")
+    studio.evaluate(f"localStorage.setItem('ima2.node.session', {sid!r})")
+    studio.reload()
+    studio.wait_for_selector("html[data-ready='true']", state="attached")
+    expect(studio.get_by_role("article")).to_have_count(500)
+    studio.get_by_role("button", name="Add root node").click()
+    expect(studio.get_by_text("A session holds at most 500 nodes and 1000 connections.")).to_be_visible()
+    expect(studio.get_by_role("article")).to_have_count(500)
