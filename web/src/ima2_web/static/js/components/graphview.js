@@ -3,7 +3,7 @@
 // that transform in a requestAnimationFrame, so 500 nodes pan without re-rendering any of them.
 import { html, useRef, useEffect, useLayoutEffect, signal, memo } from "../lib.js";
 import { t } from "../strings.js";
-import { nodes, edges, selected, byId, addNode, addChild, connect, moveNode } from "../stores/graph.js";
+import { nodes, edges, selected, byId, connectFrom, addChild, connect, moveNode } from "../stores/graph.js";
 
 export const NODE_W = 220;
 export const NODE_H = 300;
@@ -11,7 +11,27 @@ const MIN_ZOOM = 0.1;
 const MAX_ZOOM = 2.5;
 const CLICK_SLOP = 5;
 
+const FAR_ZOOM = 0.45; // below this, cards are drawn as their image and label only
 const dragLine = signal(null); // {x1, y1, x2, y2} in graph coordinates while a handle is dragged
+// What is drawn: the visible part of the graph plus one screen on every side (graph coordinates),
+// and the level of detail. Both change only when a pan or zoom leaves that margin, so most
+// frames of a pan touch nothing but the layer's transform.
+const drawn = signal({ rect: null, far: false });
+
+function updateDrawn(view) {
+  const el = view.viewport;
+  if (!el) return;
+  const w = el.clientWidth / view.k;
+  const h = el.clientHeight / view.k;
+  const x0 = -view.x / view.k;
+  const y0 = -view.y / view.k;
+  const far = view.k < FAR_ZOOM;
+  const cur = drawn.value;
+  const r = cur.rect;
+  const inside = r && x0 >= r.x0 && y0 >= r.y0 && x0 + w <= r.x1 && y0 + h <= r.y1 && r.w <= 3.5 * w;
+  if (inside && cur.far === far) return;
+  drawn.value = { rect: { x0: x0 - w, y0: y0 - h, x1: x0 + 2 * w, y1: y0 + 2 * h, w: 3 * w }, far };
+}
 
 /** The view (pan + zoom) of one viewport; kept outside Preact so moving it never re-renders. */
 export function createView() {
@@ -21,6 +41,7 @@ export function createView() {
     view.frame = requestAnimationFrame(() => {
       view.frame = 0;
       if (view.layer) view.layer.style.transform = `translate(${view.x}px, ${view.y}px) scale(${view.k})`;
+      updateDrawn(view);
       if (view.onChange) view.onChange(view);
     });
   };
@@ -97,6 +118,10 @@ export function GraphView({ view, renderNode, onBackgroundClick, label }) {
     view.viewport = viewport.current;
     view.layer = layer.current;
     layer.current.style.transform = `translate(${view.x}px, ${view.y}px) scale(${view.k})`;
+    updateDrawn(view);
+    const resize = new ResizeObserver(() => updateDrawn(view));
+    resize.observe(viewport.current);
+    return () => resize.disconnect();
   }, []);
 
   useEffect(() => {
@@ -223,10 +248,15 @@ export function GraphView({ view, renderNode, onBackgroundClick, label }) {
   }, [view, onBackgroundClick]);
 
   const sel = selected.value;
+  const { rect, far } = drawn.value;
+  const sel2 = connectFrom.value;
+  const shown = rect
+    ? nodes.value.filter((n) => sel2 === n.id || (n.x + NODE_W >= rect.x0 && n.x <= rect.x1 && n.y + NODE_H >= rect.y0 && n.y <= rect.y1))
+    : nodes.value;
   return html`<div class="graph-viewport" ref=${viewport} role="region" aria-label=${label} data-testid="graph-viewport">
     <div class="graph-layer" ref=${layer}>
       <${Edges} />
-      ${nodes.value.map((n) => html`<${NodeSlot} key=${n.id} node=${n} isSelected=${sel.has(n.id)} renderNode=${renderNode} />`)}
+      ${shown.map((n) => html`<${NodeSlot} key=${n.id} node=${n} isSelected=${sel.has(n.id)} far=${far} renderNode=${renderNode} />`)}
     </div>
     ${nodes.value.length === 0 && html`<p class="graph-empty muted">${t("node.emptyCanvas")}</p>`}
   </div>`;
@@ -234,13 +264,22 @@ export function GraphView({ view, renderNode, onBackgroundClick, label }) {
 
 // A card re-renders only when its node object or its selection changes.
 const NodeSlot = memo(
-  ({ node, isSelected, renderNode }) => html`<div
-    class=${`gnode-slot${isSelected ? " selected" : ""}`}
+  ({ node, isSelected, far, renderNode }) => html`<div
+    class=${`gnode-slot${isSelected ? " selected" : ""}${far ? " far" : ""}`}
     style=${`transform: translate(${node.x}px, ${node.y}px)`}
     data-node-id=${node.id}
   >
-    ${renderNode(node, isSelected)}
-    <span class="gnode-handle" data-handle-of=${node.id} title=${t("node.handle")} aria-hidden="true"></span>
+    ${far ? html`<${FarNode} node=${node} isSelected=${isSelected} />` : renderNode(node, isSelected)}
+    ${!far && html`<span class="gnode-handle" data-handle-of=${node.id} title=${t("node.handle")} aria-hidden="true"></span>`}
   </div>`,
-  (a, b) => a.node === b.node && a.isSelected === b.isSelected && a.renderNode === b.renderNode,
+  (a, b) => a.node === b.node && a.isSelected === b.isSelected && a.far === b.far && a.renderNode === b.renderNode,
 );
+
+// Zoomed far out a card is its label and image: a few elements instead of a form.
+function FarNode({ node, isSelected }) {
+  const d = node.data;
+  return html`<div class=${`gnode far${isSelected ? " selected" : ""} ${d.status || ""}`} role="img" aria-label=${d.label}>
+    <span class="gnode-far-label">${d.label}</span>
+    ${d.imageUrl && html`<img class="gnode-image" src=${d.imageUrl} alt="" draggable="false" loading="lazy" decoding="async" />`}
+  </div>`;
+}
