@@ -160,6 +160,12 @@ export const api = {
     }),
   readMetadata: (dataUrl) => post("/api/metadata/read", { dataUrl }),
   sessions: () => get("/api/sessions"),
+  // video
+  videoGenerate: (body) => post("/api/video/generate", body),
+  videoEdit: (body) => post("/api/video/edit", body),
+  videoExtend: (body) => post("/api/video/extend", body),
+  videoAnalyze: (videoUrl) => post("/api/video/analyze", { videoUrl }),
+  videoFrameUrl: (file, position) => buildUrl("/api/video/frame", { file, position: String(position) }),
   // node mode: sessions, graphs, style sheets
   nodeGenerate: (body) => post("/api/node/generate", body),
   createSession: (title) => post("/api/sessions", { title }),

@@ -16,12 +16,14 @@ import { EditScreen } from "./screens/edit.js";
 import { MultimodeScreen } from "./screens/multimode.js";
 import { PromptsScreen } from "./screens/prompts.js";
 import { NodeScreen } from "./screens/node.js";
+import { VideoScreen } from "./screens/video.js";
 
 const SCREEN_VIEWS = {
   create: CreateScreen,
   edit: EditScreen,
   multimode: MultimodeScreen,
   node: NodeScreen,
+  video: VideoScreen,
   gallery: GalleryScreen,
   prompts: PromptsScreen,
   settings: SettingsScreen,
