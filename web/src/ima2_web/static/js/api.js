@@ -160,6 +160,13 @@ export const api = {
     }),
   readMetadata: (dataUrl) => post("/api/metadata/read", { dataUrl }),
   sessions: () => get("/api/sessions"),
+  // canvas
+  annotations: (filename) => get(`/api/annotations/${enc(filename)}`),
+  putAnnotations: (filename, annotations) => put(`/api/annotations/${enc(filename)}`, { annotations }),
+  createCanvasVersion: (blob, sourceFilename) =>
+    request(buildUrl("/api/canvas-versions", { sourceFilename }), { method: "POST", raw: blob, contentType: "image/png" }),
+  updateCanvasVersion: (filename, blob, sourceFilename) =>
+    request(buildUrl(`/api/canvas-versions/${enc(filename)}`, { sourceFilename }), { method: "PUT", raw: blob, contentType: "image/png" }),
   // video
   videoGenerate: (body) => post("/api/video/generate", body),
   videoEdit: (body) => post("/api/video/edit", body),

@@ -17,12 +17,14 @@ import { MultimodeScreen } from "./screens/multimode.js";
 import { PromptsScreen } from "./screens/prompts.js";
 import { NodeScreen } from "./screens/node.js";
 import { VideoScreen } from "./screens/video.js";
+import { CanvasScreen } from "./screens/canvas.js";
 
 const SCREEN_VIEWS = {
   create: CreateScreen,
   edit: EditScreen,
   multimode: MultimodeScreen,
   node: NodeScreen,
+  canvas: CanvasScreen,
   video: VideoScreen,
   gallery: GalleryScreen,
   prompts: PromptsScreen,

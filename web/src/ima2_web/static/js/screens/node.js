@@ -40,6 +40,7 @@ import {
   byId,
 } from "../stores/graph.js";
 import { GraphView, createView, NODE_W } from "../components/graphview.js";
+import { openCanvas } from "./canvas.js";
 import { ProviderModel, fieldId } from "../components/controls.js";
 
 const view = createView();
@@ -129,6 +130,7 @@ function NodeCard({ node, isSelected }) {
           </button>`}
       ${parent &&
       html`<button type="button" onClick=${() => deleteEdge(edges.value.find((e) => e.target === node.id).id)}>${t("node.detach")}</button>`}
+      ${d.imageUrl && !running && html`<button type="button" onClick=${() => openCanvas(decodeURIComponent(d.imageUrl.split("?")[0].split("/").pop()))}>${t("node.annotate")}</button>`}
       <button type="button" class="danger" onClick=${() => deleteNodes([node.id])}>${t("node.delete")}</button>
     </div>
   </article>`;

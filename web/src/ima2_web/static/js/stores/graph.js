@@ -433,6 +433,7 @@ export async function runNode(id) {
   }
   const body = { ...generationBody(), prompt, sessionId: sessionId.value, clientNodeId: id, references: [] };
   if (parent) body.parentNodeId = parent.data.serverNodeId;
+  else if (node.data.externalSrc) body.externalSrc = node.data.externalSrc;
   updateNode(id, { status: "running", error: null, requestId: null });
   const requestId = await startJob("node", api.nodeGenerate, body, { prompt });
   updateNode(id, (d) => (d.status === "running" && !d.requestId ? { requestId } : {}));
