@@ -198,3 +198,52 @@ def test_graph_limits_are_explained(studio: Any, stack: RunningStack) -> None:
     studio.get_by_role("button", name="Add root node").click()
     expect(studio.get_by_text("A session holds at most 500 nodes and 1000 connections.")).to_be_visible()
     expect(current.get_by_text("500 nodes")).to_be_visible()
+
+
+def test_variant_connect_by_drag_and_the_style_sheet(studio: Any, stack: RunningStack) -> None:
+    open_studio(studio, stack.url, "node")
+    sid = new_session(studio, f"Styles {word()}")
+    studio.get_by_role("button", name="Add root node").click()
+    root = node_card(studio, "Node 1")
+    root.get_by_label("Prompt of Node 1").fill("a teapot")
+    root.get_by_role("button", name="Generate", exact=True).click()
+    expect(root).to_have_attribute("data-status", "done", timeout=60_000)
+
+    # New variant: a sibling with the same prompt, generated at once.
+    root.get_by_role("button", name="New variant").click()
+    variant = node_card(studio, "Node 2")
+    expect(variant.get_by_label("Prompt of Node 2")).to_have_value("a teapot")
+    expect(variant).to_have_attribute("data-status", "done", timeout=60_000)
+    assert variant.get_by_role("img").get_attribute("src") != root.get_by_role("img").get_attribute("src")
+
+    # Connect by dragging Node 1's handle onto Node 2: Node 2 becomes its child.
+    studio.get_by_role("button", name="Fit").click()
+    handle = studio.locator("[data-handle-of]").first.bounding_box()
+    target = variant.bounding_box()
+    assert handle and target
+    studio.mouse.move(handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2)
+    studio.mouse.down()
+    studio.mouse.move(target["x"] + target["width"] / 2, target["y"] + 30, steps=8)
+    studio.mouse.up()
+    expect(variant.get_by_text("child of Node 1")).to_be_visible()
+    # A second parent is refused with the reason.
+    studio.get_by_role("button", name="Add root node").click()
+    node_card(studio, "Node 3").get_by_role("button", name="Connect…").click()
+    variant.get_by_role("button", name="Make child of Node 3").click()
+    expect(studio.get_by_text("A node edits one parent image")).to_be_visible()
+    wait_saved(studio)
+    session = server_session(stack, sid)
+    assert len(session["edges"]) == 1
+
+    # The style sheet: written, saved and enabled on the server.
+    studio.get_by_label("Mood").fill("calm, misty")
+    studio.get_by_label("Palette (comma separated)").fill("teal, sand, ivory")
+    studio.get_by_role("button", name="Save style sheet").click()
+    expect(studio.get_by_text("Style sheet saved.")).to_be_visible()
+    sheet = httpx.get(f"{stack.url}/api/sessions/{sid}/style-sheet").json()
+    assert sheet["enabled"] is True
+    assert sheet["styleSheet"]["mood"] == "calm, misty" and sheet["styleSheet"]["palette"] == ["teal", "sand", "ivory"]
+    with studio.expect_response(lambda r: r.url.endswith("/style-sheet/enabled") and r.ok):
+        studio.get_by_label("Use the style sheet").uncheck()
+    expect(studio.get_by_label("Use the style sheet")).not_to_be_checked()
+    assert httpx.get(f"{stack.url}/api/sessions/{sid}/style-sheet").json()["enabled"] is False
