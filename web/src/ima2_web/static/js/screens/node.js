@@ -262,7 +262,15 @@ function StyleSheet() {
     <div class="field check">
       <input type="checkbox" id=${ids.enabled} checked=${enabled} disabled=${busy || !sheet} onChange=${(e) => {
         const on = e.currentTarget.checked;
-        act(async () => setEnabled((await api.setStyleSheetEnabled(sid, on)).enabled));
+        setEnabled(on); // shown at once; put back if the server refuses
+        act(async () => {
+          try {
+            setEnabled((await api.setStyleSheetEnabled(sid, on)).enabled);
+          } catch (err) {
+            setEnabled(!on);
+            throw err;
+          }
+        });
       }} />
       <label for=${ids.enabled}>${t("sheet.enabled")}</label>
       ${!sheet && html`<p class="hint">${t("sheet.noneYet")}</p>`}
