@@ -247,3 +247,45 @@ def test_variant_connect_by_drag_and_the_style_sheet(studio: Any, stack: Running
         studio.get_by_label("Use the style sheet").uncheck()
     expect(studio.get_by_label("Use the style sheet")).not_to_be_checked()
     assert httpx.get(f"{stack.url}/api/sessions/{sid}/style-sheet").json()["enabled"] is False
+
+
+def test_two_finger_pinch_zooms_and_one_finger_pans(chromium_browser: Any, stack: RunningStack) -> None:
+    context = chromium_browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        open_studio(page, stack.url, "node")
+        new_session(page, f"Touch {word()}")
+        page.get_by_role("button", name="Add root node").click()
+        expect(node_card(page, "Node 1")).to_be_visible()
+        layer = page.locator(".graph-layer")
+        box = page.get_by_test_id("graph-viewport").bounding_box()
+        assert box
+        cdp = context.new_cdp_session(page)
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] - 60
+
+        def touch(kind: str, points: list[tuple[float, float]]) -> None:
+            cdp.send(
+                "Input.dispatchTouchEvent",
+                {"type": kind, "touchPoints": [{"x": px, "y": py, "id": i} for i, (px, py) in enumerate(points)]},
+            )
+
+        before = layer.evaluate("el => el.style.transform")
+        touch("touchStart", [(x - 20, y), (x + 20, y)])
+        for step in range(1, 9):
+            touch("touchMove", [(x - 20 - step * 8, y), (x + 20 + step * 8, y)])
+        touch("touchEnd", [])
+        page.wait_for_function(
+            "([el, before]) => el.style.transform !== before && /scale\\((1\\.[3-9]|[2-9])/.test(el.style.transform)",
+            arg=[layer.element_handle(), before],
+        )
+        zoomed = layer.evaluate("el => el.style.transform")
+        touch("touchStart", [(x, y)])
+        for step in range(1, 6):
+            touch("touchMove", [(x + step * 10, y - step * 6)])
+        touch("touchEnd", [])
+        page.wait_for_function("([el, z]) => el.style.transform !== z", arg=[layer.element_handle(), zoomed])
+        assert "scale(" in layer.evaluate("el => el.style.transform")
+        # A pan is not a click: no root node was added by the gestures.
+        expect(page.get_by_role("article")).to_have_count(1)
+    finally:
+        context.close()
