@@ -110,3 +110,20 @@ def test_annotate_reload_and_save_then_update_a_canvas_version(studio: Any, stac
     # Send it to Edit.
     studio.get_by_role("button", name="Send to Edit").click()
     expect(studio.get_by_role("heading", level=1, name="Edit")).to_be_visible()
+
+    # And to a node: a root node whose source is the annotated version.
+    studio.get_by_role("link", name="Canvas", exact=True).click()
+    studio.get_by_role("button", name="Send to a node").click()
+    expect(studio.get_by_role("link", name="Node", exact=True)).to_have_attribute("aria-current", "page")
+    card = studio.get_by_role("article").last
+    expect(card.locator("img.gnode-image")).to_have_attribute("src", re.compile(r"/generated/canvas-.*\.png$"))
+    card.get_by_role("textbox").fill("the kite in blue")
+    card.get_by_role("button", name="Regenerate").click()
+    expect(card).not_to_have_attribute("data-status", "running", timeout=60_000)
+    assert card.get_attribute("data-status") == "done", card.inner_text()
+    expect(studio.get_by_role("status").filter(has_text=re.compile(r"^Saved$"))).to_be_visible()
+    server_id = studio.evaluate(
+        "() => fetch('/api/sessions/' + localStorage.getItem('ima2.node.session')).then(r => r.json())"
+        ".then(s => s.session.nodes.map(n => n.data.serverNodeId).filter(Boolean))"
+    )
+    assert server_id, "the node was generated from the canvas version"

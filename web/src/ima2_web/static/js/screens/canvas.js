@@ -375,7 +375,7 @@ export function CanvasScreen() {
           if (loadState.value === "idle") await ensureSession();
           const id = addNode({ x: 40, y: 40 });
           if (!id) return;
-          updateNode(id, { externalSrc: v.filename, imageUrl: v.url, status: "source" });
+          updateNode(id, { externalSrc: `/generated/${encodeURIComponent(v.filename)}`, imageUrl: v.url, status: "source" });
           go("node");
         }}>${t("canvas.toNode")}</button>
         <button type="button" class="quiet" onClick=${() => {
