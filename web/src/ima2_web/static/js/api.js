@@ -71,10 +71,11 @@ function buildUrl(path, query) {
 /** Hooks the shell sets: what to do when the server asks for the access token. */
 export const apiHooks = { onUnauthorized: null };
 
-export async function request(path, { method = "GET", body, raw, contentType, query, signal, headers } = {}) {
+export async function request(path, { method = "GET", body, raw, contentType, query, signal, headers, keepalive } = {}) {
   const init = {
     method,
     signal,
+    keepalive: !!keepalive,
     credentials: "same-origin",
     headers: { Accept: "application/json", "X-Ima2-Browser-Id": browserId(), ...(headers || {}) },
   };
@@ -159,6 +160,36 @@ export const api = {
     }),
   readMetadata: (dataUrl) => post("/api/metadata/read", { dataUrl }),
   sessions: () => get("/api/sessions"),
+  // canvas
+  annotations: (filename) => get(`/api/annotations/${enc(filename)}`),
+  putAnnotations: (filename, annotations) => put(`/api/annotations/${enc(filename)}`, { annotations }),
+  createCanvasVersion: (blob, sourceFilename) =>
+    request(buildUrl("/api/canvas-versions", { sourceFilename }), { method: "POST", raw: blob, contentType: "image/png" }),
+  updateCanvasVersion: (filename, blob, sourceFilename) =>
+    request(buildUrl(`/api/canvas-versions/${enc(filename)}`, { sourceFilename }), { method: "PUT", raw: blob, contentType: "image/png" }),
+  // video
+  videoGenerate: (body) => post("/api/video/generate", body),
+  videoEdit: (body) => post("/api/video/edit", body),
+  videoExtend: (body) => post("/api/video/extend", body),
+  videoAnalyze: (videoUrl) => post("/api/video/analyze", { videoUrl }),
+  videoFrameUrl: (file, position) => buildUrl("/api/video/frame", { file, position: String(position) }),
+  // node mode: sessions, graphs, style sheets
+  nodeGenerate: (body) => post("/api/node/generate", body),
+  createSession: (title) => post("/api/sessions", { title }),
+  session: (id) => get(`/api/sessions/${enc(id)}`),
+  renameSession: (id, title) => patch(`/api/sessions/${enc(id)}`, { title }),
+  deleteSession: (id) => del(`/api/sessions/${enc(id)}`),
+  saveGraph: (id, graph, version, { reason = "edit", tabId = "", keepalive = false } = {}) =>
+    request(`/api/sessions/${enc(id)}/graph`, {
+      method: "PUT",
+      body: graph,
+      keepalive,
+      headers: { "If-Match": `"${version}"`, "X-Ima2-Graph-Save-Reason": reason, "X-Ima2-Tab-Id": tabId },
+    }),
+  styleSheet: (id) => get(`/api/sessions/${enc(id)}/style-sheet`),
+  putStyleSheet: (id, styleSheet, enabled) => put(`/api/sessions/${enc(id)}/style-sheet`, { styleSheet, enabled }),
+  setStyleSheetEnabled: (id, enabled) => patch(`/api/sessions/${enc(id)}/style-sheet/enabled`, { enabled }),
+  extractStyleSheet: (id, body) => post(`/api/sessions/${enc(id)}/style-sheet/extract`, body),
   // keys and accounts
   keysStatus: () => get("/api/keys/status"),
   saveKey: (provider, apiKey) => put(`/api/keys/${enc(provider)}`, { apiKey }),

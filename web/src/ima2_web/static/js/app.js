@@ -15,11 +15,17 @@ import { SettingsScreen } from "./screens/settings.js";
 import { EditScreen } from "./screens/edit.js";
 import { MultimodeScreen } from "./screens/multimode.js";
 import { PromptsScreen } from "./screens/prompts.js";
+import { NodeScreen } from "./screens/node.js";
+import { VideoScreen } from "./screens/video.js";
+import { CanvasScreen } from "./screens/canvas.js";
 
 const SCREEN_VIEWS = {
   create: CreateScreen,
   edit: EditScreen,
   multimode: MultimodeScreen,
+  node: NodeScreen,
+  canvas: CanvasScreen,
+  video: VideoScreen,
   gallery: GalleryScreen,
   prompts: PromptsScreen,
   settings: SettingsScreen,

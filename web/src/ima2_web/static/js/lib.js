@@ -56,3 +56,16 @@ export function formatDuration(ms) {
 }
 
 export const isPhone = () => window.matchMedia("(max-width: 720px)").matches;
+
+/** A component that re-renders only when `same(prevProps, nextProps)` is false (preact/compat's memo, small). */
+export function memo(render, same) {
+  class Memo extends Component {
+    shouldComponentUpdate(next) {
+      return !same(this.props, next);
+    }
+    render(props) {
+      return render(props);
+    }
+  }
+  return Memo;
+}

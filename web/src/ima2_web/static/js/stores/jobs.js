@@ -77,6 +77,10 @@ function mediaOf(item) {
     revisedPrompt: item.revisedPrompt || null,
     size: item.size || null,
     model: item.model || null,
+    nodeId: item.nodeId || null,
+    mediaType: item.mediaType || (/\.mp4$/i.test(item.filename || "") ? "video" : "image"),
+    videoContinuity: item.videoContinuity || null,
+    prompt: item.prompt || item.userPrompt || null,
   };
 }
 
@@ -148,6 +152,15 @@ function onEvent(type, data) {
     case "phase":
       update(requestId, { phase: data.phase || "running", maxImages: data.maxImages || job.maxImages });
       break;
+    case "planning":
+      update(requestId, { phase: "planning" });
+      break;
+    case "submitted":
+      update(requestId, { phase: "submitted", progress: 0, effectiveModel: data.effectiveModel || null, modelFallback: !!data.modelFallback });
+      break;
+    case "progress":
+      update(requestId, { phase: "progress", progress: typeof data.progress === "number" ? data.progress : null, stalled: !!data.stalled });
+      break;
     case "partial":
       if (data.image && !data._imageOmitted) update(requestId, { partial: data.image, phase: "partial" });
       break;
@@ -163,7 +176,9 @@ function onEvent(type, data) {
         phase: "done",
         status: data.status || null,
         finishedAt: Date.now(),
-        meta: { model: data.model, size: data.size, quality: data.quality, provider: data.provider, elapsed: data.elapsed },
+        progress: j.kind === "video" ? 1 : j.progress,
+        stalled: false,
+        meta: { revisedPrompt: data.revisedPrompt, effectiveModel: data.effectiveModel, model: data.model, size: data.size, quality: data.quality, provider: data.provider, elapsed: data.elapsed },
       }));
       if (job.mine) {
         lastFinished.value = requestId;
