@@ -20,16 +20,17 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "browser"))
 
 from _stack import bench_stack
 from playwright.sync_api import sync_playwright
-from ui_flow import chromium_path, launch_browser
+
+from tests.browser.ui_flow import chromium_path, launch_browser
 
 RECORD = """async ({frames, dx, dy}) => {
   const vp = document.querySelector('.graph-viewport');
@@ -85,16 +86,26 @@ def seed(url: str, count: int) -> str:
             "id": f"n{i}",
             "x": (i % 25) * 250,
             "y": (i // 25) * 330,
-            "data": {"label": f"Node {i + 1}", "prompt": f"prompt {i}", "imageUrl": image_url, "status": "done"},
+            "data": {
+                "label": f"Node {i + 1}",
+                "prompt": f"prompt {i}",
+                "imageUrl": image_url,
+                "status": "done",
+            },
         }
         for i in range(count)
     ]
-    edges = [{"id": f"e{i}", "source": f"n{(i - 1) // 2}", "target": f"n{i}", "data": {}} for i in range(1, count)]
+    edges = [
+        {"id": f"e{i}", "source": f"n{(i - 1) // 2}", "target": f"n{i}", "data": {}} for i in range(1, count)
+    ]
     saved = httpx.put(
-        f"{url}/api/sessions/{sid}/graph", json={"nodes": nodes, "edges": edges}, headers={"If-Match": '"0"'}, timeout=30
+        f"{url}/api/sessions/{sid}/graph",
+        json={"nodes": nodes, "edges": edges},
+        headers={"If-Match": '"0"'},
+        timeout=30,
     )
     saved.raise_for_status()
-    return sid
+    return str(sid)
 
 
 def stats(times: list[float]) -> str:
@@ -107,7 +118,7 @@ def stats(times: list[float]) -> str:
     )
 
 
-def measure(url: str, sid: str, count: int, frames: int) -> dict[str, object]:
+def measure(url: str, sid: str, count: int, frames: int) -> dict[str, Any]:
     exe = chromium_path()
     if exe is None:
         raise SystemExit("Debian chromium is not installed at /usr/bin/chromium")
@@ -143,11 +154,21 @@ def measure(url: str, sid: str, count: int, frames: int) -> dict[str, object]:
         drag = page.evaluate("() => { window.__recording = false; return window.__frames; }")[1:]
 
         page.get_by_role("button", name="Fit").click()
-        page.wait_for_function("() => document.querySelector('.graph-layer').style.transform.includes('scale(0.1')")
+        page.wait_for_function(
+            "() => document.querySelector('.graph-layer').style.transform.includes('scale(0.1')"
+        )
         drawn_far = page.evaluate("document.querySelectorAll('[data-node-id]').length")
         fitted = page.evaluate(RECORD, {"frames": frames, "dx": 4, "dy": 4})[1:]
         browser.close()
-    return {"loaded_s": loaded_s, "elements": elements, "near": drawn_near, "far": drawn_far, "wheel": wheel, "drag": drag, "fitted": fitted}
+    return {
+        "loaded_s": loaded_s,
+        "elements": elements,
+        "near": drawn_near,
+        "far": drawn_far,
+        "wheel": wheel,
+        "drag": drag,
+        "fitted": fitted,
+    }
 
 
 def main() -> None:
@@ -161,9 +182,15 @@ def main() -> None:
         result = measure(stack.url, sid, args.nodes, args.frames)
     finally:
         stack.stop()
-    print(f"node graph of {args.nodes} nodes / {args.nodes - 1} edges, 1280x900, headless chromium (software compositing)")
-    print(f"  load to first cards and images     {result['loaded_s']:.2f} s, {result['elements']} DOM elements")
-    print(f"  cards drawn                        {result['near']} at zoom 1 (view + one screen around), {result['far']} fitted (image + label)")
+    print(
+        f"node graph of {args.nodes} nodes / {args.nodes - 1} edges, 1280x900, headless chromium (software compositing)"
+    )
+    print(
+        f"  load to first cards and images     {result['loaded_s']:.2f} s, {result['elements']} DOM elements"
+    )
+    print(
+        f"  cards drawn                        {result['near']} at zoom 1 (view + one screen around), {result['far']} fitted (image + label)"
+    )
     print(f"  pan by wheel, zoom 1               {stats(result['wheel'])}")
     print(f"  pan by mouse drag, zoom 1          {stats(result['drag'])}")
     print(f"  pan by wheel, fitted (all visible) {stats(result['fitted'])}")

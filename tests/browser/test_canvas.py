@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
-from ui_flow import DESKTOP, PHONE, check_axe, generate, open_studio, screenshot, wait_done
 
+from tests.browser.ui_flow import DESKTOP, PHONE, check_axe, generate, open_studio, screenshot, wait_done
 from tests.stackctl import RunningStack
 
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
@@ -62,11 +62,15 @@ def test_annotate_reload_and_save_then_update_a_canvas_version(studio: Any, stac
     expect(studio.get_by_role("status").filter(has_text="Annotations saved")).to_be_visible()
 
     browser_id = studio.evaluate("localStorage.getItem('ima2.browserId')")
-    stored = httpx.get(f"{stack.url}/api/annotations/{filename}", headers={"X-Ima2-Browser-Id": browser_id}).json()
+    stored = httpx.get(
+        f"{stack.url}/api/annotations/{filename}", headers={"X-Ima2-Browser-Id": browser_id}
+    ).json()
     marks = stored["annotations"]
     assert [p["kind"] for p in marks["paths"]] == ["pen", "arrow"] and marks["boxes"] == []
     assert [m["text"] for m in marks["memos"]] == ["make the kite blue"]
-    other = httpx.get(f"{stack.url}/api/annotations/{filename}", headers={"X-Ima2-Browser-Id": "web-someone-else"}).json()
+    other = httpx.get(
+        f"{stack.url}/api/annotations/{filename}", headers={"X-Ima2-Browser-Id": "web-someone-else"}
+    ).json()
     assert other["annotations"] is None
 
     studio.reload()
@@ -116,7 +120,9 @@ def test_annotate_reload_and_save_then_update_a_canvas_version(studio: Any, stac
     studio.get_by_role("button", name="Send to a node").click()
     expect(studio.get_by_role("link", name="Node", exact=True)).to_have_attribute("aria-current", "page")
     card = studio.get_by_role("article").last
-    expect(card.locator("img.gnode-image")).to_have_attribute("src", re.compile(r"/generated/canvas-.*\.png$"))
+    expect(card.locator("img.gnode-image")).to_have_attribute(
+        "src", re.compile(r"/generated/canvas-.*\.png$")
+    )
     card.get_by_role("textbox").fill("the kite in blue")
     card.get_by_role("button", name="Regenerate").click()
     expect(card).not_to_have_attribute("data-status", "running", timeout=60_000)

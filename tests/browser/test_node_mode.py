@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
-from ui_flow import DESKTOP, PHONE, check_axe, open_studio, screenshot
 
+from tests.browser.ui_flow import DESKTOP, PHONE, check_axe, open_studio, screenshot
 from tests.stackctl import RunningStack
 
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
@@ -27,7 +27,8 @@ def word() -> str:
 def server_session(stack: RunningStack, sid: str) -> dict[str, Any]:
     response = httpx.get(f"{stack.url}/api/sessions/{sid}", timeout=10)
     assert response.status_code == 200, response.text
-    return response.json()["session"]
+    session: dict[str, Any] = response.json()["session"]
+    return session
 
 
 def node_card(page: Any, label: str) -> Any:
@@ -56,7 +57,10 @@ def test_a_three_level_graph_is_built_run_in_order_and_seen_again_after_reload(
     title = f"Lighthouse story {word()}"
     open_studio(studio, stack.url, "node")
     sid = new_session(studio, title)
-    assert any(s["id"] == sid and s["title"] == title for s in httpx.get(f"{stack.url}/api/sessions").json()["sessions"])
+    assert any(
+        s["id"] == sid and s["title"] == title
+        for s in httpx.get(f"{stack.url}/api/sessions").json()["sessions"]
+    )
 
     # A root node from the toolbar, generated on its own.
     studio.get_by_role("button", name="Add root node").click()
@@ -80,7 +84,9 @@ def test_a_three_level_graph_is_built_run_in_order_and_seen_again_after_reload(
     assert box and viewport
     studio.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     studio.mouse.down()
-    studio.mouse.move(viewport["x"] + viewport["width"] - 60, viewport["y"] + viewport["height"] - 40, steps=8)
+    studio.mouse.move(
+        viewport["x"] + viewport["width"] - 60, viewport["y"] + viewport["height"] - 40, steps=8
+    )
     studio.mouse.up()
     grandchild = node_card(studio, "Node 3")
     expect(grandchild.get_by_text("child of Node 2")).to_be_visible()
@@ -121,7 +127,11 @@ def test_a_three_level_graph_is_built_run_in_order_and_seen_again_after_reload(
     studio.reload()
     studio.wait_for_selector("html[data-ready='true']", state="attached")
     expect(studio.get_by_role("heading", level=1, name=title)).to_be_visible()
-    for label, prompt in (("Node 1", "a lighthouse on a cliff"), ("Node 2", "the lighthouse at night"), ("Node 3", "storm over the lighthouse")):
+    for label, prompt in (
+        ("Node 1", "a lighthouse on a cliff"),
+        ("Node 2", "the lighthouse at night"),
+        ("Node 3", "storm over the lighthouse"),
+    ):
         card = node_card(studio, label)
         expect(card.get_by_role("img", name=f"{label}: {prompt}")).to_be_visible()
         expect(card.get_by_label(f"Prompt of {label}")).to_have_value(prompt)
@@ -182,8 +192,20 @@ def test_a_version_conflict_from_a_second_tab_is_merged_without_losing_the_edit(
 
 def test_graph_limits_are_explained(studio: Any, stack: RunningStack) -> None:
     sid = httpx.post(f"{stack.url}/api/sessions", json={"title": f"Full {word()}"}).json()["session"]["id"]
-    nodes = [{"id": f"n{i}", "x": (i % 25) * 250, "y": (i // 25) * 330, "data": {"label": f"Node {i + 1}", "prompt": f"p{i}"}} for i in range(500)]
-    saved = httpx.put(f"{stack.url}/api/sessions/{sid}/graph", json={"nodes": nodes, "edges": []}, headers={"If-Match": '"0"'})
+    nodes = [
+        {
+            "id": f"n{i}",
+            "x": (i % 25) * 250,
+            "y": (i // 25) * 330,
+            "data": {"label": f"Node {i + 1}", "prompt": f"p{i}"},
+        }
+        for i in range(500)
+    ]
+    saved = httpx.put(
+        f"{stack.url}/api/sessions/{sid}/graph",
+        json={"nodes": nodes, "edges": []},
+        headers={"If-Match": '"0"'},
+    )
     assert saved.status_code == 200, saved.text
     open_studio(studio, stack.url, "node")
     studio.evaluate(f"localStorage.setItem('ima2.node.session', {sid!r})")
@@ -242,7 +264,11 @@ def test_variant_connect_by_drag_and_the_style_sheet(studio: Any, stack: Running
     expect(studio.get_by_text("Style sheet saved.")).to_be_visible()
     sheet = httpx.get(f"{stack.url}/api/sessions/{sid}/style-sheet").json()
     assert sheet["enabled"] is True
-    assert sheet["styleSheet"]["mood"] == "calm, misty" and sheet["styleSheet"]["palette"] == ["teal", "sand", "ivory"]
+    assert sheet["styleSheet"]["mood"] == "calm, misty" and sheet["styleSheet"]["palette"] == [
+        "teal",
+        "sand",
+        "ivory",
+    ]
     with studio.expect_response(lambda r: r.url.endswith("/style-sheet/enabled") and r.ok):
         studio.get_by_label("Use the style sheet").uncheck()
     expect(studio.get_by_label("Use the style sheet")).not_to_be_checked()
@@ -266,7 +292,10 @@ def test_two_finger_pinch_zooms_and_one_finger_pans(chromium_browser: Any, stack
         def touch(kind: str, points: list[tuple[float, float]]) -> None:
             cdp.send(
                 "Input.dispatchTouchEvent",
-                {"type": kind, "touchPoints": [{"x": px, "y": py, "id": i} for i, (px, py) in enumerate(points)]},
+                {
+                    "type": kind,
+                    "touchPoints": [{"x": px, "y": py, "id": i} for i, (px, py) in enumerate(points)],
+                },
             )
 
         before = layer.evaluate("el => el.style.transform")

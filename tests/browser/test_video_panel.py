@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
-from ui_flow import PHONE, DESKTOP, check_axe, open_studio, screenshot
 
+from tests.browser.ui_flow import DESKTOP, PHONE, check_axe, open_studio, screenshot
 from tests.stackctl import RunningStack
 
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
@@ -37,10 +37,7 @@ def test_generate_play_and_continue_a_video(studio: Any, stack: RunningStack) ->
     # The duration is held to what reference-to-video allows, with the reason, not clamped.
     studio.get_by_label(re.compile(r"^Duration")).fill("12")
     studio.get_by_label(re.compile(r"^Images")).set_input_files(
-        [
-            {"name": f"r{i}.png", "mimeType": "image/png", "buffer": _png(i)}
-            for i in range(2)
-        ]
+        [{"name": f"r{i}.png", "mimeType": "image/png", "buffer": _png(i)} for i in range(2)]
     )
     expect(studio.get_by_role("status").filter(has_text="Reference to video")).to_be_visible()
     expect(studio.get_by_role("alert").filter(has_text="at most 10 seconds")).to_be_visible()
@@ -59,7 +56,9 @@ def test_generate_play_and_continue_a_video(studio: Any, stack: RunningStack) ->
     # The player plays from the server with seeking (Range).
     player = card.locator("video")
     expect(player).to_be_visible()
-    studio.wait_for_function("v => v.readyState >= 1 && v.duration > 0", arg=player.element_handle(), timeout=30_000)
+    studio.wait_for_function(
+        "v => v.readyState >= 1 && v.duration > 0", arg=player.element_handle(), timeout=30_000
+    )
     duration = player.evaluate("v => v.duration")
     player.evaluate(
         "(v) => new Promise((ok) => { v.addEventListener('seeked', () => ok(), {once: true}); v.currentTime = v.duration / 2; })"
@@ -100,7 +99,9 @@ def test_generate_play_and_continue_a_video(studio: Any, stack: RunningStack) ->
     studio.get_by_label(re.compile("Search", re.I)).first.fill(second.split()[-1])
     tile = studio.locator(".tile").first
     expect(tile).to_be_visible()
-    studio.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=tile.locator("img").element_handle())
+    studio.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=tile.locator("img").element_handle()
+    )
 
     studio.get_by_role("link", name="Video", exact=True).click()
     studio.set_viewport_size(PHONE)
