@@ -121,9 +121,9 @@ def clear_faults(stack: RunningStack) -> None:
 class TinyServer:
     """A stand-in HTTP server on loopback that records what the CLI sends; `redirect=True` answers
     every request with a 302 (a server the CLI must not follow); `drop=True` answers the health
-    probe, then closes every other connection without a response."""
+    probe, then closes every other connection without a response; `etag` is sent as the ETag header."""
 
-    def __init__(self, redirect: bool = False, drop: bool = False) -> None:
+    def __init__(self, redirect: bool = False, drop: bool = False, etag: str | None = None) -> None:
         import http.server
         import threading
 
@@ -149,6 +149,8 @@ class TinyServer:
                 payload = json.dumps({"ok": True, "isFavorite": True, "version": "tiny"}).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
+                if etag is not None:
+                    self.send_header("ETag", etag)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
