@@ -283,3 +283,23 @@ def test_discovery_search_list_review(github: RunningStack) -> None:
     ok(ima2(github.home, "prompt", "import", "discovery", "review", REPO, "--reject"))
     rejected = api(github, "GET", "/api/prompts/import/discovery", params={"status": "rejected"}).json()
     assert REPO in [c["fullName"] for c in rejected["candidates"]]
+
+
+def test_import_a_library_export(stack: RunningStack, tmp_path: Path) -> None:
+    marker = uuid.uuid4().hex[:10]
+    document = tmp_path / "library.json"
+    text = f"A glass greenhouse {marker} full of orchids at noon, soft haze, wide angle."
+    document.write_text(
+        json.dumps({"folders": [], "prompts": [{"text": text, "name": f"greenhouse {marker}"}]})
+    )
+    first = as_json(ok(ima2(stack.home, "prompt", "import", "json", str(document), "--json")))
+    assert first["promptsImported"] == 1
+    (landed,) = library_texts(stack, marker)
+    assert landed["text"] == text and landed["name"] == f"greenhouse {marker}"
+    again = ok(ima2(stack.home, "prompt", "import", "json", "-", stdin=document.read_text()))
+    assert "imported 0 prompts (1 duplicates skipped)" in again.stdout
+    assert len(library_texts(stack, marker)) == 1
+    (tmp_path / "bad.json").write_text("[1]")
+    assert_error(
+        ima2(stack.home, "prompt", "import", "json", str(tmp_path / "bad.json"), "--json"), 2, "USAGE"
+    )

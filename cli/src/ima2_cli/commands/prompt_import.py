@@ -417,3 +417,23 @@ def commit(
     result = commit_candidates(rt, chosen(data, pick), folder)
     rt.out.emit(result, lambda: rt.out.line(_commit_line(result)))
     return client.EXIT_OK
+
+
+@command(import_app, "json", "ima2 prompt import json prompts.json")
+def import_json(
+    rt: Runtime,
+    file: Annotated[
+        str,
+        typer.Argument(help="A library export ({folders, prompts}, as `prompt export` writes; '-' = stdin)"),
+    ],
+) -> int:
+    """Import a prompt-library JSON export (POST /api/prompts/import); duplicates are skipped."""
+    try:
+        data = json.loads(sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise CliError(f"{file} is not valid JSON ({exc.msg})", client.EXIT_USAGE, "INVALID_JSON") from None
+    if not isinstance(data, dict) or not isinstance(data.get("prompts"), list):
+        raise usage(f"{file}: expected a library export with a `prompts` array")
+    result = rt.api().request("POST", "/api/prompts/import", json=data)
+    rt.out.emit(result, lambda: rt.out.line(_commit_line(result)))
+    return client.EXIT_OK
