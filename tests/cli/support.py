@@ -121,9 +121,15 @@ def clear_faults(stack: RunningStack) -> None:
 class TinyServer:
     """A stand-in HTTP server on loopback that records what the CLI sends; `redirect=True` answers
     every request with a 302 (a server the CLI must not follow); `drop=True` answers the health
-    probe, then closes every other connection without a response."""
+    probe, then closes every other connection without a response; `etag` is sent as the ETag header; `payload` replaces the JSON every request is answered with."""
 
-    def __init__(self, redirect: bool = False, drop: bool = False) -> None:
+    def __init__(
+        self,
+        redirect: bool = False,
+        drop: bool = False,
+        etag: str | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> None:
         import http.server
         import threading
 
@@ -146,12 +152,17 @@ class TinyServer:
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
-                payload = json.dumps({"ok": True, "isFavorite": True, "version": "tiny"}).encode()
+                answer = (
+                    payload if payload is not None else {"ok": True, "isFavorite": True, "version": "tiny"}
+                )
+                body_bytes = json.dumps(answer).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
+                if etag is not None:
+                    self.send_header("ETag", etag)
+                self.send_header("Content-Length", str(len(body_bytes)))
                 self.end_headers()
-                self.wfile.write(payload)
+                self.wfile.write(body_bytes)
 
             do_GET = do_POST = do_PUT = do_DELETE = _answer
 

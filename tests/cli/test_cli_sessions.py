@@ -8,7 +8,7 @@ from typing import Any
 
 from PIL import Image
 
-from tests.cli.support import api, as_json, assert_error, fault, ima2, ok
+from tests.cli.support import TinyServer, api, as_json, assert_error, fault, ima2, ok
 from tests.stackctl import RunningStack
 
 
@@ -125,3 +125,36 @@ def test_style_sheet_extract(faults: RunningStack, tmp_path: Path) -> None:
         "rain grey",
     ]
     assert api(stack, "GET", f"/api/sessions/{sid}/style-sheet").json()["styleSheet"] == body["styleSheet"]
+
+
+def test_graph_load_reads_the_graph_route_and_its_etag(stack: RunningStack, tmp_path: Path) -> None:
+    """`graph load` asks GET /api/sessions/:id/graph and takes the version from its ETag."""
+    with TinyServer(etag='"7"') as server:
+        out = tmp_path / "g.json"
+        result = ok(
+            ima2(
+                stack.home,
+                "session",
+                "graph",
+                "load",
+                "s_x",
+                "-o",
+                str(out),
+                "--server",
+                server.url,
+                "--json",
+            )
+        )
+        assert as_json(result) == {"ok": True, "path": str(out), "sessionId": "s_x", "version": 7}
+        assert json.loads(out.read_text()) == {"sessionId": "s_x", "version": 7, "nodes": [], "edges": []}
+        paths = [seen["path"] for seen in server.seen if seen["path"] != "/api/health"]
+        assert paths == ["/api/sessions/s_x/graph"]
+    # against the real server: the ETag names the saved version
+    sid = ok(ima2(stack.home, "session", "create", "etag")).stdout.strip()
+    graph = api(stack, "GET", f"/api/sessions/{sid}/graph")
+    assert graph.headers["etag"] == '"0"'
+    loaded = json.loads(ok(ima2(stack.home, "session", "graph", "load", sid)).stdout)
+    assert loaded["version"] == 0 and loaded["sessionId"] == sid
+    assert_error(
+        ima2(stack.home, "session", "graph", "load", "s_missing", "--json"), 5, "SESSION_NOT_FOUND", 404
+    )

@@ -17,7 +17,19 @@ from typer._click.exceptions import UsageError
 
 from ima2_cli import access_token, client
 from ima2_cli.app import CONTEXT, GLOBALS, JsonOpt, QuietOpt, ServerOpt, TimeoutOpt, run, runtime_for
-from ima2_cli.commands import generate, inflight, library, prompts, sessions, system, video
+from ima2_cli.commands import (
+    cardnews,
+    comfy,
+    generate,
+    inflight,
+    library,
+    prompt_build,
+    prompt_import,
+    prompts,
+    sessions,
+    system,
+    video,
+)
 from ima2_common import limits
 from ima2_common.settings import Settings
 
@@ -222,7 +234,19 @@ def completion(shell: Annotated[Shell, typer.Argument(help="bash, zsh or fish")]
     print(script)
 
 
-for module in (system, generate, video, library, sessions, prompts, inflight):
+for module in (
+    system,
+    generate,
+    video,
+    library,
+    sessions,
+    prompts,
+    prompt_build,
+    prompt_import,
+    inflight,
+    comfy,
+    cardnews,
+):
     module.register(app)
 
 

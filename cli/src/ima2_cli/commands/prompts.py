@@ -1,7 +1,5 @@
-"""The prompt library: `prompt ls/show/create/edit/rm/favorite/export` and `prompt folder ...`.
-
-(The reference's `prompt import …` sources and `prompt build` need server routes that do not
-exist here yet; they are left out.)"""
+"""The prompt library: `prompt ls/show/create/edit/rm/favorite/export` and `prompt folder ...`
+(`prompt build` is in prompt_build.py, `prompt import …` in prompt_import.py)."""
 
 from __future__ import annotations
 

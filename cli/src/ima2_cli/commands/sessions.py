@@ -130,6 +130,31 @@ def _write_json(path: str | None, data: Any) -> None:
         Path(path).write_text(text, encoding="utf-8")
 
 
+def _etag_version(value: str | None) -> int | None:
+    """The graph version an ETag names (`"7"` or `W/"7"`), or None."""
+    text = (value or "").strip().removeprefix("W/").strip('"')
+    return int(text) if text.isdigit() else None
+
+
+def _load_graph(api: client.ApiClient, session_id: str) -> dict[str, Any]:
+    response = api.send("GET", _path(session_id, "/graph"))
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise CliError("the server answered the graph load without JSON", client.EXIT_SERVER, "BAD_RESPONSE")
+    version = _etag_version(response.headers.get("etag"))
+    if version is None and isinstance(body.get("graphVersion"), int):
+        version = body["graphVersion"]
+    return {
+        "sessionId": body.get("sessionId") or session_id,
+        "version": version,
+        "nodes": body.get("nodes") or [],
+        "edges": body.get("edges") or [],
+    }
+
+
 @command(graph_app, "load", "ima2 session graph load s_01J... -o graph.json")
 def graph_load(
     rt: Runtime,
@@ -138,14 +163,9 @@ def graph_load(
         str | None, typer.Option("-o", "--out", help="Write the graph here (default: stdout)")
     ] = None,
 ) -> int:
-    """Write a session's graph as {version, nodes, edges} JSON."""
-    session = rt.api().get(_path(session_id)).get("session") or {}
-    graph = {
-        "sessionId": session.get("id"),
-        "version": session.get("graphVersion"),
-        "nodes": session.get("nodes") or [],
-        "edges": session.get("edges") or [],
-    }
+    """Write a session's graph as {sessionId, version, nodes, edges} JSON (GET /api/sessions/:id/graph;
+    the version is the one its ETag names, to send back in If-Match when saving)."""
+    graph = _load_graph(rt.api(), session_id)
     if out:
         _write_json(out, graph)
         rt.out.emit(
@@ -182,7 +202,7 @@ def graph_save(
     ):
         raise usage('the graph file needs "nodes" and "edges" arrays')
     api = rt.api()
-    current = (api.get(_path(session_id)).get("session") or {}).get("graphVersion")
+    current = _load_graph(api, session_id)["version"]
     version = expect if expect is not None else graph.get("version", current)
     if not isinstance(version, int):
         version = current
