@@ -113,8 +113,14 @@ class Job:
         await self.emit(PartialEvent(mediaRef=MediaRef(preview=name, mime=mime), index=index))
 
     async def set_phase(self, phase: str) -> None:
-        """Record the job's phase in the registry (what /api/inflight shows), without an event."""
-        await self.runner.registry.set_phase(self.request_id, phase, self.record)
+        """Record the job's phase in the registry (what /api/inflight shows), without an event.
+
+        Best effort: a registry that is briefly unreachable (a NATS node failing over) must not
+        fail the generation itself; the phase is only shown in /api/inflight."""
+        try:
+            await self.runner.registry.set_phase(self.request_id, phase, self.record)
+        except Exception as exc:
+            log.warning("job phase not recorded", extra=log_fields(phase=phase, error=type(exc).__name__))
 
     async def phase(self, phase: str, **extra: Any) -> None:
         await self.set_phase(phase)

@@ -20,6 +20,17 @@ from nats.js.kv import KeyValue
 from ima2_common.errors import Ima2Error
 
 KEY_PREFIX = "s."
+
+
+def _key(session_id: str) -> str:
+    """A KV key for any session id (ids come from requests: hex keeps every one a valid key)."""
+    return KEY_PREFIX + (session_id.encode().hex() or "0")  # odd length: never a real id
+
+
+def _session_id(key: str) -> str:
+    return bytes.fromhex(key.removeprefix(KEY_PREFIX)).decode()
+
+
 BUCKET_WAIT_SECONDS = 10.0
 
 
@@ -106,11 +117,11 @@ class KvSessionStore:
             ) from None
 
     async def create(self, session: SwitchSession) -> None:
-        await (await self._kv()).create(KEY_PREFIX + session.id, _encode(session))
+        await (await self._kv()).create(_key(session.id), _encode(session))
 
     async def _entry(self, session_id: str) -> tuple[SwitchSession, int] | None:
         try:
-            entry = await (await self._kv()).get(KEY_PREFIX + session_id)
+            entry = await (await self._kv()).get(_key(session_id))
         except KeyNotFoundError:
             return None
         if not entry.value or entry.revision is None:
@@ -130,13 +141,13 @@ class KvSessionStore:
             session, revision = found
             change(session)
             try:
-                await kv.update(KEY_PREFIX + session_id, _encode(session), last=revision)
+                await kv.update(_key(session_id), _encode(session), last=revision)
             except KeyWrongLastSequenceError:
                 continue  # another replica changed it meanwhile: apply the change to its version
             return session
 
     async def delete(self, session_id: str) -> None:
-        await (await self._kv()).delete(KEY_PREFIX + session_id)
+        await (await self._kv()).delete(_key(session_id))
 
     async def all(self) -> list[SwitchSession]:
         kv = await self._kv()
@@ -144,7 +155,7 @@ class KvSessionStore:
             keys = await kv.keys()
         except NoKeysError:
             return []
-        sessions = await asyncio.gather(*(self.get(key.removeprefix(KEY_PREFIX)) for key in keys))
+        sessions = await asyncio.gather(*(self.get(_session_id(key)) for key in keys))
         return [s for s in sessions if s is not None]
 
     def close(self) -> None:
