@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.cli.support import api, as_json, assert_error, clear_faults, fault, ima2, ok
-from tests.stackctl import RunningStack
+from tests.stackctl import RunningStack, start_stack
 
 REPO = "ima2-sandbox/prompts"
 
@@ -37,13 +37,24 @@ def library_texts(stack: RunningStack, search: str) -> list[dict[str, Any]]:
     return prompts
 
 
+@pytest.fixture(scope="module")
+def import_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    # A stack of its own: reviewing discovered repositories changes server state (the discovery
+    # registry) that the integration tests of the same routes expect fresh.
+    running = start_stack(tmp_path_factory.mktemp("ima2-cli-import"))
+    yield running
+    running.stop()
+
+
 @pytest.fixture
-def github(faults: RunningStack) -> Iterator[RunningStack]:
-    """A fresh GitHub rate-limit window and an empty request log."""
-    sandbox(faults, "DELETE", "/_sandbox/github/calls")
-    sandbox(faults, "DELETE", "/_sandbox/requests")
-    yield faults
-    sandbox(faults, "DELETE", "/_sandbox/github/calls")
+def github(import_stack: RunningStack) -> Iterator[RunningStack]:
+    """A fresh GitHub rate-limit window, no faults and an empty request log."""
+    clear_faults(import_stack)
+    sandbox(import_stack, "DELETE", "/_sandbox/github/calls")
+    sandbox(import_stack, "DELETE", "/_sandbox/requests")
+    yield import_stack
+    clear_faults(import_stack)
+    sandbox(import_stack, "DELETE", "/_sandbox/github/calls")
 
 
 def put_file(stack: RunningStack, path: str, text: str) -> None:
