@@ -35,6 +35,12 @@ def node_card(page: Any, label: str) -> Any:
     return page.get_by_role("article", name=label, exact=True)
 
 
+def fit(page: Any) -> None:
+    """Press Fit and wait until the view has moved: the graph applies its transform in an animation frame."""
+    page.get_by_role("button", name="Fit").click()
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
 def new_session(page: Any, title: str) -> str:
     """Create a session from the side panel, rename it to `title`; returns its id."""
     page.get_by_role("button", name="New session").click()
@@ -77,7 +83,7 @@ def test_a_three_level_graph_is_built_run_in_order_and_seen_again_after_reload(
     child = node_card(studio, "Node 2")
     expect(child.get_by_text("child of Node 1")).to_be_visible()
     child.get_by_label("Prompt of Node 2").fill("the lighthouse at night")
-    studio.get_by_role("button", name="Fit").click()
+    fit(studio)
     handle = studio.locator("[data-handle-of]").nth(1)
     box = handle.bounding_box()
     viewport = studio.get_by_test_id("graph-viewport").bounding_box()
@@ -120,7 +126,7 @@ def test_a_three_level_graph_is_built_run_in_order_and_seen_again_after_reload(
 
     check = check_axe(studio, "node")
     assert check == [], check
-    studio.get_by_role("button", name="Fit").click()
+    fit(studio)
     screenshot(studio, "node-desktop")
 
     # Reload: the same session, the same three nodes with their images and lineage.
@@ -146,7 +152,7 @@ def test_a_three_level_graph_is_built_run_in_order_and_seen_again_after_reload(
     assert len(session["nodes"]) == 2 and len(session["edges"]) == 1
 
     studio.set_viewport_size(PHONE)
-    studio.get_by_role("button", name="Fit").click()
+    fit(studio)
     screenshot(studio, "node-phone")
     check = check_axe(studio, "node-phone")
     assert check == [], check
@@ -215,7 +221,7 @@ def test_graph_limits_are_explained(studio: Any, stack: RunningStack) -> None:
     expect(current.get_by_text("500 nodes")).to_be_visible()
     # Only the cards near the view are drawn; zoomed out, cards are drawn as image and label.
     assert 0 < studio.get_by_role("article").count() < 100
-    studio.get_by_role("button", name="Fit").click()
+    fit(studio)
     expect(studio.locator(".gnode.far")).to_have_count(500)
     studio.get_by_role("button", name="Add root node").click()
     expect(studio.get_by_text("A session holds at most 500 nodes and 1000 connections.")).to_be_visible()
@@ -239,7 +245,7 @@ def test_variant_connect_by_drag_and_the_style_sheet(studio: Any, stack: Running
     assert variant.get_by_role("img").get_attribute("src") != root.get_by_role("img").get_attribute("src")
 
     # Connect by dragging Node 1's handle onto Node 2: Node 2 becomes its child.
-    studio.get_by_role("button", name="Fit").click()
+    fit(studio)
     handle = studio.locator("[data-handle-of]").first.bounding_box()
     target = variant.bounding_box()
     assert handle and target
