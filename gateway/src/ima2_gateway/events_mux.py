@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ from ima2_gateway.sse import PING, frame
 log = logging.getLogger("ima2.gateway.events")
 SUBJECT = f"{events.EVENTS_SUBJECT_PREFIX}.>"
 REPLAY_READ_TIMEOUT = 5.0
+WATCHDOG_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -70,22 +72,58 @@ class EventMultiplexer:
         self.ping_seconds = ping_seconds
         self.listeners: set[Listener] = set()
         self._subscription: JetStreamContext.PushSubscription | None = None
+        self._delivered = 0  # the last stream sequence the live consumer handed over
+        self._delivered_at = time.monotonic()
+        self._watchdog: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        self._delivered = (await self.bounds()).last
+        await self._subscribe()
+        self._watchdog = asyncio.create_task(self._watch())
+
+    async def stop(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        await self._unsubscribe()
+
+    async def _subscribe(self) -> None:
+        self._delivered_at = time.monotonic()
         self._subscription = await self.js.subscribe(
             SUBJECT,
             cb=self._on_message,
             ordered_consumer=True,
-            config=ConsumerConfig(deliver_policy=DeliverPolicy.NEW),
+            config=ConsumerConfig(
+                deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=self._delivered + 1
+            ),
         )
 
-    async def stop(self) -> None:
+    async def _unsubscribe(self) -> None:
         if self._subscription is not None:
             with contextlib.suppress(Exception):
                 await self._subscription.unsubscribe()
+            self._subscription = None
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(WATCHDOG_SECONDS)
+            try:
+                last = (await self.bounds()).last
+                silent = time.monotonic() - self._delivered_at
+                if last > self._delivered and silent > WATCHDOG_SECONDS:
+                    log.warning(
+                        "live event consumer stalled, recreating it",
+                        extra=log_fields(fromSeq=self._delivered + 1, toSeq=last),
+                    )
+                    await self._unsubscribe()
+                    await self._subscribe()
+            except Exception as exc:  # NATS still failing over: look again on the next round
+                log.warning("event watchdog check failed", extra=log_fields(error=type(exc).__name__))
 
     async def _on_message(self, msg: Msg) -> None:
         seq = msg.metadata.sequence.stream
+        if seq <= self._delivered:
+            return  # a consumer being replaced delivered it already
+        self._delivered, self._delivered_at = seq, time.monotonic()
         if not self.listeners:
             return
         data = await self.media.frame(_event_name(msg), msg.data, seq)  # once, for every listener

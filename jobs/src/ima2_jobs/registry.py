@@ -3,14 +3,18 @@
 Admission is one compare-and-set on the `slots` key, so the REQUEST_ID_IN_USE and
 TOO_MANY_JOBS rules hold exactly across replicas. Ending a job is also a compare-and-set on
 that key (the slot is removed once), so whoever removes it publishes the one terminal event.
+The steps of an ending are tried again while NATS fails over, and a job's record is only ever
+updated at the revision its owner last wrote: a late write never brings an ended job back.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import nats.errors
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
@@ -18,6 +22,22 @@ from ima2_common.errors import Ima2Error
 from ima2_common.inflight import SLOTS_KEY, InflightView, job_key, now_ms
 
 T = TypeVar("T")
+STEP_TRIES = 5
+NATS_FAILURES = (nats.errors.Error, TimeoutError)
+
+
+def _backoff(attempt: int) -> float:
+    return 0.25 * 2.0**attempt
+
+
+async def _again(step: Callable[[], Awaitable[T]]) -> T:
+    """Run one registry step, again while NATS fails over."""
+    for attempt in range(STEP_TRIES - 1):
+        try:
+            return await step()
+        except NATS_FAILURES:
+            await asyncio.sleep(_backoff(attempt))
+    return await step()
 
 
 class JobRegistry(InflightView):
@@ -45,7 +65,10 @@ class JobRegistry(InflightView):
                 continue
             return result
 
-    async def admit(self, request_id: str, kind: str, meta: dict[str, Any], owner: str) -> dict[str, Any]:
+    async def admit(
+        self, request_id: str, kind: str, meta: dict[str, Any], owner: str
+    ) -> tuple[dict[str, Any], int]:
+        """Claim a slot and write the job's record; returns the record and its revision."""
         expires = now_ms() + self.lease_ms
 
         def claim(slots: dict[str, int]) -> None:
@@ -65,16 +88,18 @@ class JobRegistry(InflightView):
             "meta": meta,
             "owner": owner,
         }
-        await self.jobs.put(job_key(request_id), json.dumps(record).encode())
-        return record
+        revision = await self.jobs.put(job_key(request_id), json.dumps(record).encode())
+        return record, revision
 
-    async def set_phase(self, request_id: str, phase: str, record: dict[str, Any] | None = None) -> None:
-        """Record the job's phase; `record` is the owner's copy (saves reading it back)."""
-        record = record if record is not None else await self.get(request_id)
-        if record is None:
-            return
+    async def set_phase(self, request_id: str, phase: str, record: dict[str, Any], revision: int) -> int:
+        """Record the job's phase on the owner's copy, at the revision the owner last wrote.
+
+        Returns the new revision, or 0 when the record changed meanwhile (the job ended)."""
         record.update(phase=phase, phaseAt=now_ms())
-        await self.jobs.put(job_key(request_id), json.dumps(record).encode())
+        try:
+            return await self.jobs.update(job_key(request_id), json.dumps(record).encode(), last=revision)
+        except KeyWrongLastSequenceError:
+            return 0
 
     async def renew(self, request_ids: list[str]) -> None:
         if not request_ids:
@@ -102,10 +127,10 @@ class JobRegistry(InflightView):
         record: dict[str, Any] | None = None,
     ) -> bool:
         """End a job once: release its slot and keep a terminal snapshot. False if already ended."""
-        if not await self.release(request_id):
-            return False
         if record is None:
-            record = await self.get(request_id)
+            record = await _again(lambda: self.get(request_id))
+        if not await self._release_to_end(request_id, record):
+            return False
         record = record or {"requestId": request_id, "startedAt": now_ms(), "meta": {}}
         finished = now_ms()
         snapshot = {
@@ -116,9 +141,29 @@ class JobRegistry(InflightView):
             "httpStatus": http_status,
             "errorCode": error_code,
         }
-        await self.terminal_kv.put(job_key(request_id), json.dumps(snapshot).encode())
-        await self.jobs.delete(job_key(request_id))
+        await _again(lambda: self.terminal_kv.put(job_key(request_id), json.dumps(snapshot).encode()))
+        await _again(lambda: self.jobs.delete(job_key(request_id)))
         return True
+
+    async def _release_to_end(self, request_id: str, record: dict[str, Any] | None) -> bool:
+        unsure = False
+        for attempt in range(STEP_TRIES):
+            try:
+                if await self.release(request_id):
+                    return True
+                if not unsure:
+                    return False
+                # A failed try may have removed the slot with its answer lost: the ending is ours
+                # unless somebody else has written one since this job started.
+                snapshot = await self.terminal_snapshot(request_id)
+                started = int((record or {}).get("startedAt") or 0)
+                return snapshot is None or int(snapshot.get("finishedAt") or 0) < started
+            except NATS_FAILURES:
+                if attempt + 1 == STEP_TRIES:
+                    raise
+                unsure = True
+                await asyncio.sleep(_backoff(attempt))
+        return False
 
     async def record_canceled_tombstone(self, request_id: str) -> None:
         snapshot = {

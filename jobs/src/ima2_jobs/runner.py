@@ -84,6 +84,7 @@ class Job:
         self.canceled = False
         self.ended = False
         self.record: dict[str, Any] | None = None  # this owner's copy of the registry record
+        self.record_revision = 0  # the revision of it this owner last wrote; 0 once unknown
         self._seq = 0
 
     async def emit(self, event: JobEvent, publish: bool = True) -> None:
@@ -117,9 +118,14 @@ class Job:
 
         Best effort: a registry that is briefly unreachable (a NATS node failing over) must not
         fail the generation itself; the phase is only shown in /api/inflight."""
+        if self.record is None or not self.record_revision:
+            return
         try:
-            await self.runner.registry.set_phase(self.request_id, phase, self.record)
+            self.record_revision = await self.runner.registry.set_phase(
+                self.request_id, phase, self.record, self.record_revision
+            )
         except Exception as exc:
+            self.record_revision = 0  # it may or may not have landed: no later write may undo an ending
             log.warning("job phase not recorded", extra=log_fields(phase=phase, error=type(exc).__name__))
 
     async def phase(self, phase: str, **extra: Any) -> None:
@@ -236,9 +242,9 @@ class JobRunner:
         self, request_id: str, kind: str, meta: dict[str, Any], work: Work, async_mode: bool
     ) -> AsyncIterator[common_pb2.JobEvent]:
         """Admit the job, run `work` in the background and stream its events to the caller."""
-        record = await self.registry.admit(request_id, kind, meta, self.owner)
+        record, revision = await self.registry.admit(request_id, kind, meta, self.owner)
         job = Job(self, request_id, kind, streaming=not async_mode)
-        job.record = record
+        job.record, job.record_revision = record, revision
         self.jobs[request_id] = job
         job.task = asyncio.create_task(self._execute(job, work))
         if async_mode:
