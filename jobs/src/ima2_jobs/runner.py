@@ -37,6 +37,9 @@ from ima2_proto.v1 import common_pb2
 
 log = logging.getLogger("ima2.jobs")
 PUBLISH_TIMEOUT = 2.0
+# A phase reaches the registry (what /api/inflight shows) once it has lasted this long: a job that
+# ends sooner writes no phase at all, and a long phase shows up within a quarter of a second.
+PHASE_RECORD_DELAY = 0.25
 TERMINAL_PUBLISH_TRIES = 5
 
 
@@ -86,6 +89,8 @@ class Job:
         self.record: dict[str, Any] | None = None  # this owner's copy of the registry record
         self.record_revision = 0  # the revision of it this owner last wrote; 0 once unknown
         self._seq = 0
+        self._phase = ""
+        self._phase_writer: asyncio.Task[None] | None = None
 
     async def emit(self, event: JobEvent, publish: bool = True) -> None:
         """Publish on NATS and hand to the caller's stream; `publish=False` only tells the caller."""
@@ -116,17 +121,29 @@ class Job:
     async def set_phase(self, phase: str) -> None:
         """Record the job's phase in the registry (what /api/inflight shows), without an event.
 
-        Best effort: a registry that is briefly unreachable (a NATS node failing over) must not
-        fail the generation itself; the phase is only shown in /api/inflight."""
-        if self.record is None or not self.record_revision:
-            return
-        try:
-            self.record_revision = await self.runner.registry.set_phase(
-                self.request_id, phase, self.record, self.record_revision
-            )
-        except Exception as exc:
-            self.record_revision = 0  # it may or may not have landed: no later write may undo an ending
-            log.warning("job phase not recorded", extra=log_fields(phase=phase, error=type(exc).__name__))
+        Written in the background after PHASE_RECORD_DELAY, and best effort: a registry that is
+        briefly unreachable (a NATS node failing over) must not fail the generation itself."""
+        self._phase = phase
+        if self._phase_writer is None or self._phase_writer.done():
+            self._phase_writer = asyncio.create_task(self._record_phase())
+
+    async def _record_phase(self) -> None:
+        await asyncio.sleep(PHASE_RECORD_DELAY)
+        while not self.ended and self.record is not None and self.record_revision:
+            if self._phase == self.record.get("phase"):
+                return
+            phase = self._phase
+            try:
+                self.record_revision = await self.runner.registry.set_phase(
+                    self.request_id, phase, self.record, self.record_revision
+                )
+            except Exception as exc:
+                self.record_revision = 0  # it may or may not have landed: no later write may undo an ending
+                log.warning("job phase not recorded", extra=log_fields(phase=phase, error=type(exc).__name__))
+
+    def stop_recording_phases(self) -> None:
+        if self._phase_writer is not None:
+            self._phase_writer.cancel()
 
     async def phase(self, phase: str, **extra: Any) -> None:
         await self.set_phase(phase)
@@ -278,6 +295,7 @@ class JobRunner:
             # The owner acknowledged a cancel: it wins over whatever raced it to the end.
             ending, status = ErrorEvent.of(Ima2Error("GENERATION_CANCELED")), "canceled"
         self.jobs.pop(job.request_id, None)
+        job.stop_recording_phases()
         # Shielded: a late cancel must not cut the ending short.
         await asyncio.shield(self._conclude(job, ending, status))
 
