@@ -29,8 +29,6 @@ schema = (
     # An endless SSE stream: a client reading it to the end would never finish.
     # tests/integration/test_events.py covers it.
     .exclude(path="/api/events")
-    # Not typed yet (tests/test_openapi.py NOT_TYPED_YET): nothing to check answers against.
-    .exclude(path_regex="^/api/(video|comfy|prompt-builder|prompts/import)/")
 )
 
 
