@@ -6,14 +6,27 @@ The reference checks a body's shape in this order: `messages` is an array, `cont
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, WithJsonSchema, model_validator
 from pydantic_core.core_schema import ValidatorFunctionWrapHandler
 
+from ima2_common import catalog
 from ima2_common.errors import Ima2Error
 from ima2_gateway.models.base import ApiModel, domain_error
 
+MODELS = tuple(dict.fromkeys(m for models in catalog.PROMPT_BUILDER_MODELS.values() for m in models))
+# Which values are known is svc-image's check (PROMPT_BUILDER_BAD_BACKEND, _BAD_MODEL); documented here.
+Backend = Annotated[
+    str | None,
+    WithJsonSchema(
+        {"type": "string", "enum": list(catalog.PROMPT_BUILDER_BACKENDS), "description": "Default auto."}
+    ),
+]
+Model = Annotated[
+    str | None,
+    WithJsonSchema({"type": "string", "enum": list(MODELS), "description": "One of the backend's models."}),
+]
 BAD_MESSAGE = "each message must be {role: user|assistant, content: string}."
 
 
@@ -26,7 +39,9 @@ def check_choices(raw: Any) -> None:
 
 class ChatMessage(ApiModel):
     role: Literal["user", "assistant"]
-    content: str = ""
+    content: Annotated[str, WithJsonSchema({"type": "string", "pattern": r"\S"})] = Field(
+        default="", description="Not blank (the last user message: PROMPT_BUILDER_EMPTY_MESSAGE)."
+    )
 
     @model_validator(mode="wrap")
     @classmethod
@@ -39,8 +54,8 @@ class ChatMessage(ApiModel):
 
 class ChatRequest(ApiModel):
     messages: list[ChatMessage] = Field(description="The conversation so far, oldest first.")
-    backend: str | None = Field(default=None, description="auto, oauth, grok, api or grok-api.")
-    model: str | None = None
+    backend: Backend = None
+    model: Model = None
     context: dict[str, Any] | None = Field(default=None, description="What the studio shows (a JSON object).")
 
     @model_validator(mode="before")
@@ -72,8 +87,8 @@ class ChatAnswer(ApiModel):
 class ConfigUpdate(ApiModel):
     """A field left out (or null) keeps its value."""
 
-    backend: str | None = None
-    model: str | None = None
+    backend: Backend = None
+    model: Model = None
 
     @model_validator(mode="before")
     @classmethod
