@@ -17,6 +17,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from ima2_common.errors import CATALOGUE, Ima2Error
 
 M = TypeVar("M", bound="ApiModel")
+DOMAIN_ERROR = "ima2_error"  # the context key of a domain check's error
 
 
 class ApiModel(BaseModel):
@@ -60,6 +61,9 @@ def error_message(error: ErrorDetails) -> str:
 
 def validation_error(model: type[ApiModel], exc: ValidationError) -> Ima2Error:
     first = min(exc.errors(include_url=False, include_input=False), key=model.rank)
+    raised = first.get("ctx", {}).get(DOMAIN_ERROR)
+    if isinstance(raised, Ima2Error):  # a domain check (`domain_check`, `domain_error`): as raised
+        return raised
     if first["type"] in CATALOGUE:  # a domain check inside the model (see `domain_check`)
         return Ima2Error(first["type"], first["msg"])
     code = model.code_for(first)
@@ -81,15 +85,18 @@ def parse_json_object(raw: bytes, *, empty_ok: bool = True) -> dict[str, Any]:
     return body
 
 
-def validate_body(model: type[M], body: dict[str, Any]) -> M:
+def validate_body(model: type[M], body: dict[str, Any], context: dict[str, Any] | None = None) -> M:
+    """`body` as `model`; `context` reaches validators that need server state (`ValidationInfo`)."""
     try:
-        return model.model_validate(body)
+        return model.model_validate(body, context=context)
     except ValidationError as exc:
         raise validation_error(model, exc) from None
 
 
-def parse_body(model: type[M], raw: bytes, *, empty_ok: bool = True) -> M:
-    return validate_body(model, parse_json_object(raw, empty_ok=empty_ok))
+def parse_body(
+    model: type[M], raw: bytes, *, empty_ok: bool = True, context: dict[str, Any] | None = None
+) -> M:
+    return validate_body(model, parse_json_object(raw, empty_ok=empty_ok), context)
 
 
 def empty_to_none(value: Any) -> Any:
@@ -114,14 +121,20 @@ def not_blank(value: str) -> str:
     return value
 
 
+def domain_error(err: Ima2Error) -> PydanticCustomError:
+    """A pydantic error carrying `err`: the body answers it as raised (message, status, guidance)."""
+    return PydanticCustomError(err.code, err.message, {DOMAIN_ERROR: err})
+
+
 def domain_check(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """A validator from a check that raises `Ima2Error`: its code becomes the pydantic error type,
-    so the failure keeps its place in field order and answers that exact code and message."""
+    so the failure keeps its place in field order and answers that exact error (code, message,
+    status, guidance)."""
 
     def run(value: Any) -> Any:
         try:
             return check(value)
         except Ima2Error as err:
-            raise PydanticCustomError(err.code, err.message) from None
+            raise domain_error(err) from None
 
     return run

@@ -20,10 +20,10 @@ from nats.js.errors import KeyNotFoundError
 
 from ima2_common import limits
 from ima2_common.errors import Ima2Error
-from ima2_common.structs import str_field
+from ima2_gateway.models.prompt_import import DiscoveryReviewRequest
 from ima2_gateway.prompt_import.candidates import parse_candidates
 from ima2_gateway.prompt_import.github import GitHubClient
-from ima2_gateway.prompt_import.sources import OWNER_REPO, clean_path, supported
+from ima2_gateway.prompt_import.sources import OWNER_REPO
 
 REGISTRY_KEY = "promptImport.discovery"
 DEFAULT_SEEDS = ("image generation prompts", "nano banana prompts", "gpt-image prompt")
@@ -272,42 +272,21 @@ class CuratedCatalogue:
         items = [c for c in (await self._registry()).values() if not status or c.get("status") == status]
         return sorted(items, key=lambda c: (-int(c.get("score", 0)), str(c.get("fullName", ""))))
 
-    async def review(self, body: dict[str, Any]) -> dict[str, Any]:
-        repo = str(body.get("repo") or "").strip()
-        owner, _, name = repo.partition("/")
-        if not OWNER_REPO.match(owner) or not OWNER_REPO.match(name) or "/" in name:
-            raise Ima2Error("GITHUB_DISCOVERY_REVIEW_INVALID", "Review repo must be owner/repo.")
-        status = body.get("status")
-        if status not in ("approved", "rejected"):
-            raise Ima2Error("GITHUB_DISCOVERY_REVIEW_INVALID", "Review status must be approved or rejected.")
-        raw_paths = body.get("allowedPaths", [])
-        if not isinstance(raw_paths, list) or len(raw_paths) > limits.PROMPT_IMPORT_MAX_REPO_INDEX_FILES:
-            raise Ima2Error("GITHUB_DISCOVERY_REVIEW_INVALID", "allowedPaths must be a short array of files.")
-        paths: list[str] = []
-        for raw in raw_paths:
-            if not isinstance(raw, str) or "://" in raw:
-                raise Ima2Error("GITHUB_DISCOVERY_REVIEW_INVALID", "Allowed paths must be repository paths.")
-            try:
-                path = clean_path(raw)
-            except Ima2Error:
-                raise Ima2Error("GITHUB_DISCOVERY_REVIEW_INVALID", "Allowed path is invalid.") from None
-            if not path or not supported(path):
-                raise Ima2Error(
-                    "GITHUB_DISCOVERY_REVIEW_INVALID", "Allowed paths must be .md, .markdown or .txt."
-                )
-            paths.append(path)
+    async def review(self, review: DiscoveryReviewRequest) -> dict[str, Any]:
+        """Approve (with the files to search) or reject a discovered repository; the request's
+        fields are checked by its model."""
+        repo, status, paths = review.repo, review.status, review.allowedPaths
+        name = repo.partition("/")[2]
         registry = await self._registry()
         candidate = registry.get(repo)
         if candidate is None:
             raise Ima2Error("GITHUB_DISCOVERY_SOURCE_NOT_FOUND")
         warnings = list(candidate.get("warnings", []))
         branch = str(candidate.get("defaultBranch") or "main")
-        default_search = (
-            bool(body.get("defaultSearch")) and status == "approved" and bool(paths) and "/" not in branch
-        )
+        default_search = review.defaultSearch and status == "approved" and bool(paths) and "/" not in branch
         if status == "approved" and not paths:
             warnings.append("discovery-requires-paths")
-        notes = str_field(body, "reviewNotes")
+        notes = review.reviewNotes
         reviewed = {
             **candidate,
             "status": status,

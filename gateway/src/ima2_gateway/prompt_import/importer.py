@@ -13,7 +13,8 @@ from typing import Any
 from ima2_common import limits
 from ima2_common.errors import Ima2Error
 from ima2_common.logging import log_fields
-from ima2_common.structs import dict_field, list_field, str_field
+from ima2_common.structs import list_field, str_field
+from ima2_gateway.models.prompt_import import FileSource
 from ima2_gateway.prompt_import.candidates import parse_candidates
 from ima2_gateway.prompt_import.github import GitHubClient
 from ima2_gateway.prompt_import.sources import (
@@ -42,9 +43,8 @@ class LocalSource:
         return [f"file:{self.filename}", f"ext:{extension_of(self.filename)}"]
 
 
-def local_source(raw: dict[str, Any]) -> LocalSource:
-    filename = str_field(raw, "filename").strip()
-    text = str_field(raw, "text")
+def local_source(raw: FileSource) -> LocalSource:
+    filename, text = raw.filename.strip(), raw.text
     if not filename or not supported(filename) or "/" in filename or "\\" in filename:
         raise Ima2Error("UNSUPPORTED_EXTENSION")
     if len(text.encode()) > limits.PROMPT_IMPORT_MAX_FILE_BYTES:
@@ -61,10 +61,9 @@ class PromptImporter:
 
     # -- one file
 
-    async def preview(self, body: dict[str, Any]) -> dict[str, Any]:
-        raw = dict_field(body, "source") or body
-        if raw.get("kind") == "github":
-            source = parse_file_source(raw.get("input"))
+    async def preview(self, raw: FileSource) -> dict[str, Any]:
+        if raw.kind == "github":
+            source = parse_file_source(raw.input)
             fetched = await self.github.raw(
                 source.owner, source.repo, source.ref, source.path, "REMOTE_FILE_TOO_LARGE"
             )
@@ -80,12 +79,6 @@ class PromptImporter:
         return {"source": described, "candidates": candidates, "warnings": []}
 
     # -- folders
-
-    @staticmethod
-    def _folder(body: dict[str, Any]) -> GitHubFolder:
-        source = body.get("source")
-        value = source.get("input") if isinstance(source, dict) else body.get("input")
-        return parse_folder_source(value)
 
     async def _listing(self, folder: GitHubFolder) -> tuple[list[dict[str, Any]], list[str]]:
         answer = await self.github.contents(folder.owner, folder.repo, folder.ref, folder.path)
@@ -131,14 +124,13 @@ class PromptImporter:
             warnings.append(f"folder-too-large:{len(files)}")
         return files[: limits.PROMPT_IMPORT_MAX_FOLDER_FILES], warnings
 
-    async def folder_files(self, body: dict[str, Any]) -> dict[str, Any]:
-        folder = self._folder(body)
+    async def folder_files(self, folder_input: str) -> dict[str, Any]:
+        folder = parse_folder_source(folder_input)
         files, warnings = await self._listing(folder)
         return {"source": folder.describe(), "files": files, "warnings": warnings}
 
-    async def folder_preview(self, body: dict[str, Any]) -> dict[str, Any]:
-        folder = self._folder(body)
-        paths = list_field(body, "paths")
+    async def folder_preview(self, folder_input: str, paths: list[Any]) -> dict[str, Any]:
+        folder = parse_folder_source(folder_input)
         if not paths:
             raise Ima2Error("GITHUB_FOLDER_SELECTION_EMPTY")
         if len(paths) > limits.PROMPT_IMPORT_MAX_FOLDER_PREVIEW_FILES:
@@ -191,13 +183,11 @@ class PromptImporter:
 
     # -- commit
 
-    async def commit(self, body: dict[str, Any]) -> dict[str, Any]:
-        candidates = list_field(body, "candidates")
+    async def commit(self, candidates: list[Any], folder_id: str) -> dict[str, Any]:
         if not candidates:
             raise Ima2Error("PROMPT_IMPORT_EMPTY", "Select at least one prompt to import.")
         if len(candidates) > limits.PROMPT_IMPORT_MAX_CANDIDATES_PER_IMPORT:
             raise Ima2Error("PROMPT_IMPORT_TOO_MANY_CANDIDATES")
-        folder_id = str_field(body, "folderId")
         prompts: list[dict[str, Any]] = []
         for candidate in candidates:
             if not isinstance(candidate, dict) or not isinstance(candidate.get("text"), str):

@@ -10,28 +10,16 @@ from typing import Any
 
 import httpx
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict
 
 from ima2_common.errors import Ima2Error
-from ima2_gateway.bodies import json_object
+from ima2_gateway.bodies import read_json
 from ima2_gateway.comfy import ComfyExporter
 from ima2_gateway.context import gateway
+from ima2_gateway.models.comfy import ComfyExport, ComfyExportRequest
+from ima2_gateway.openapi import contract, json_body
 
-router = APIRouter()
-
-
-class ExportBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    filename: str
-
-
-class ExportAnswer(BaseModel):
-    ok: bool = True
-    sourceFilename: str
-    uploadedFilename: str
-    subfolder: str
-    type: str
+router = APIRouter(tags=["comfy"])
+BODY_CAP = 16 * 1024
 
 
 def exporter(request: Request) -> ComfyExporter:
@@ -50,18 +38,25 @@ def exporter(request: Request) -> ComfyExporter:
     return found
 
 
-@router.post("/api/comfy/export-image", operation_id="comfyExportImage", response_model=ExportAnswer)
+@router.post(
+    "/api/comfy/export-image",
+    operation_id="comfyExportImage",
+    summary="Upload a generated image to ComfyUI's input folder",
+    **contract(
+        ComfyExport,
+        errors="nested",
+        statuses=(400, 404, 413, 502, 503, 504),
+        body=json_body(ComfyExportRequest),
+    ),
+)
 async def export_image(request: Request) -> dict[str, Any]:
     try:
-        raw = await json_object(request, 16 * 1024)
-        if set(raw) != {"filename"} or not isinstance(raw.get("filename"), str):
-            raise Ima2Error("COMFY_IMAGE_INVALID", "Request body must contain exactly one filename.")
-        body = ExportBody.model_validate(raw)
+        body = await read_json(request, ComfyExportRequest, BODY_CAP)
         result = await exporter(request).export(body.filename)
     except Ima2Error as err:
         err.extra["ok"] = False
         raise
-    return ExportAnswer(
+    return ComfyExport(
         sourceFilename=result.source_filename,
         uploadedFilename=result.uploaded_filename,
         subfolder=result.subfolder,

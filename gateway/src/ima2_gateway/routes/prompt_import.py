@@ -1,6 +1,6 @@
 """Prompt import from GitHub (reference §1.9): /api/prompts/import/{curated-sources, curated-search,
 curated-refresh, discovery, discovery-search, discovery-review, folder-files, folder-preview,
-preview, commit}. Nested error envelope (the /api/prompts family).
+preview, commit}. Nested error envelope (the /api/prompts family); bodies are `models.prompt_import`.
 
 The GitHub token is svc-auth's `github` credential, read per GitHub call and never logged or
 returned.
@@ -11,63 +11,45 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict
+from fastapi import APIRouter, Query, Request
 
 from ima2_common import limits
-from ima2_common.errors import Ima2Error
 from ima2_common.nats_util import config_bucket
-from ima2_common.structs import str_field
-from ima2_gateway.bodies import json_object
+from ima2_gateway.bodies import read_json
 from ima2_gateway.context import gateway
+from ima2_gateway.models.base import ApiModel
+from ima2_gateway.models.prompt_import import (
+    CommitRequest,
+    CuratedRefresh,
+    CuratedRefreshRequest,
+    CuratedResults,
+    CuratedSearchRequest,
+    CuratedSources,
+    Discovery,
+    DiscoveryReview,
+    DiscoveryReviewRequest,
+    DiscoverySearchRequest,
+    FolderFiles,
+    FolderPreview,
+    FolderPreviewRequest,
+    FolderRequest,
+    ImportCommitted,
+    ImportPreview,
+    PreviewRequest,
+)
+from ima2_gateway.openapi import contract, json_body
 from ima2_gateway.prompt_import.curated import CuratedCatalogue
 from ima2_gateway.prompt_import.github import CallWindow, GitHubClient
 from ima2_gateway.prompt_import.importer import PromptImporter
 from ima2_proto.v1 import auth_pb2, library_pb2
 
-router = APIRouter()
+router = APIRouter(tags=["prompt-import"])
 BODY_CAP = limits.PROMPT_IMPORT_MAX_FILE_BYTES * 2 + 64 * 1024
+GITHUB_STATUSES = (400, 404, 413, 422, 429, 502, 503, 504)
 
 
-class Candidate(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    id: str
-    name: str
-    text: str
-    tags: list[str]
-
-
-class PreviewAnswer(BaseModel):
-    source: dict[str, Any]
-    candidates: list[Candidate]
-    warnings: list[str]
-
-
-class FolderFile(BaseModel):
-    name: str
-    path: str
-    extension: str
-    sizeBytes: int
-    htmlUrl: str
-    selected: bool
-    warnings: list[str]
-
-
-class FolderFilesAnswer(BaseModel):
-    source: dict[str, Any]
-    files: list[FolderFile]
-    warnings: list[str]
-
-
-class FolderPreviewAnswer(FolderFilesAnswer):
-    candidates: list[Candidate]
-
-
-class CommitAnswer(BaseModel):
-    foldersCreated: int
-    promptsImported: int
-    duplicatesSkipped: int
+def post_contract(answer: type[ApiModel], body: type[ApiModel]) -> dict[str, Any]:
+    return contract(answer, errors="nested", statuses=GITHUB_STATUSES, body=json_body(body))
 
 
 def importer(request: Request) -> PromptImporter:
@@ -108,45 +90,6 @@ def importer(request: Request) -> PromptImporter:
     return found
 
 
-async def _body(request: Request) -> dict[str, Any]:
-    body = await json_object(request, BODY_CAP, "REMOTE_FILE_TOO_LARGE")
-    if not isinstance(body, dict):
-        raise Ima2Error("INVALID_BODY")
-    return body
-
-
-@router.post("/api/prompts/import/preview", operation_id="promptImportPreview", response_model=PreviewAnswer)
-async def preview(request: Request) -> dict[str, Any]:
-    result = await importer(request).preview(await _body(request))
-    return PreviewAnswer.model_validate(result).model_dump()
-
-
-@router.post(
-    "/api/prompts/import/folder-files",
-    operation_id="promptImportFolderFiles",
-    response_model=FolderFilesAnswer,
-)
-async def folder_files(request: Request) -> dict[str, Any]:
-    result = await importer(request).folder_files(await _body(request))
-    return FolderFilesAnswer.model_validate(result).model_dump()
-
-
-@router.post(
-    "/api/prompts/import/folder-preview",
-    operation_id="promptImportFolderPreview",
-    response_model=FolderPreviewAnswer,
-)
-async def folder_preview(request: Request) -> dict[str, Any]:
-    result = await importer(request).folder_preview(await _body(request))
-    return FolderPreviewAnswer.model_validate(result).model_dump()
-
-
-@router.post("/api/prompts/import/commit", operation_id="promptImportCommit", response_model=CommitAnswer)
-async def commit(request: Request) -> dict[str, Any]:
-    result = await importer(request).commit(await _body(request))
-    return CommitAnswer.model_validate(result).model_dump()
-
-
 async def catalogue(request: Request) -> CuratedCatalogue:
     state = request.app.state
     found = getattr(state, "prompt_catalogue", None)
@@ -156,105 +99,121 @@ async def catalogue(request: Request) -> CuratedCatalogue:
     return found
 
 
-class SourcesAnswer(BaseModel):
-    sources: list[dict[str, Any]]
+@router.post(
+    "/api/prompts/import/preview",
+    operation_id="promptImportPreview",
+    summary="Prompt candidates of one GitHub file or local text",
+    **post_contract(ImportPreview, PreviewRequest),
+)
+async def preview(request: Request) -> dict[str, Any]:
+    body = await read_json(request, PreviewRequest, BODY_CAP, "REMOTE_FILE_TOO_LARGE")
+    result = await importer(request).preview(body.file())
+    return ImportPreview.model_validate(result).model_dump()
 
 
-class SearchAnswer(BaseModel):
-    results: list[Candidate]
-    sources: list[dict[str, Any]]
-    warnings: list[str]
+@router.post(
+    "/api/prompts/import/folder-files",
+    operation_id="promptImportFolderFiles",
+    summary="The prompt files of a GitHub folder",
+    **post_contract(FolderFiles, FolderRequest),
+)
+async def folder_files(request: Request) -> dict[str, Any]:
+    body = await read_json(request, FolderRequest, BODY_CAP, "REMOTE_FILE_TOO_LARGE")
+    result = await importer(request).folder_files(body.folder_input())
+    return FolderFiles.model_validate(result).model_dump()
 
 
-class RefreshAnswer(BaseModel):
-    source: dict[str, Any]
-    indexedFiles: int
-    candidateCount: int
-    warnings: list[str]
+@router.post(
+    "/api/prompts/import/folder-preview",
+    operation_id="promptImportFolderPreview",
+    summary="Prompt candidates of chosen files of a GitHub folder",
+    **post_contract(FolderPreview, FolderPreviewRequest),
+)
+async def folder_preview(request: Request) -> dict[str, Any]:
+    body = await read_json(request, FolderPreviewRequest, BODY_CAP, "REMOTE_FILE_TOO_LARGE")
+    result = await importer(request).folder_preview(body.folder_input(), body.paths)
+    return FolderPreview.model_validate(result).model_dump()
 
 
-class DiscoveryAnswer(BaseModel):
-    candidates: list[dict[str, Any]]
-    warnings: list[str]
-    rateLimit: dict[str, Any] | None = None
-
-
-class ReviewAnswer(BaseModel):
-    candidate: dict[str, Any]
-    source: dict[str, Any] | None
-    warnings: list[str]
-
-
-def _string_list(value: Any, code: str) -> list[str]:
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise Ima2Error(code, "Expected an array of strings.")
-    return value
+@router.post(
+    "/api/prompts/import/commit",
+    operation_id="promptImportCommit",
+    summary="Import chosen candidates into the prompt library (duplicates skipped)",
+    **post_contract(ImportCommitted, CommitRequest),
+)
+async def commit(request: Request) -> dict[str, Any]:
+    body = await read_json(request, CommitRequest, BODY_CAP, "REMOTE_FILE_TOO_LARGE")
+    result = await importer(request).commit(body.candidates, body.folderId)
+    return ImportCommitted.model_validate(result).model_dump()
 
 
 @router.get(
     "/api/prompts/import/curated-sources",
     operation_id="promptImportCuratedSources",
-    response_model=SourcesAnswer,
+    summary="The curated prompt sources",
+    **contract(CuratedSources, errors="nested", statuses=(503,)),
 )
 async def curated_sources(request: Request) -> dict[str, Any]:
-    return SourcesAnswer(sources=await (await catalogue(request)).sources()).model_dump()
+    return CuratedSources(sources=await (await catalogue(request)).sources()).model_dump()
 
 
 @router.post(
     "/api/prompts/import/curated-search",
     operation_id="promptImportCuratedSearch",
-    response_model=SearchAnswer,
+    summary="Search the curated sources",
+    **post_contract(CuratedResults, CuratedSearchRequest),
 )
 async def curated_search(request: Request) -> dict[str, Any]:
-    body = await _body(request)
-    query = str_field(body, "q")
-    ids = _string_list(body.get("sourceIds"), "PROMPT_IMPORT_SOURCE_NOT_FOUND")
-    limit = body.get("limit") if isinstance(body.get("limit"), int) else None
-    result = await (await catalogue(request)).search(query, ids, limit)
-    return SearchAnswer.model_validate(result).model_dump()
+    body = await read_json(request, CuratedSearchRequest, BODY_CAP, "REMOTE_FILE_TOO_LARGE")
+    result = await (await catalogue(request)).search(body.q, body.sourceIds, body.limit)
+    return CuratedResults.model_validate(result).model_dump()
 
 
 @router.post(
     "/api/prompts/import/curated-refresh",
     operation_id="promptImportCuratedRefresh",
-    response_model=RefreshAnswer,
+    summary="Index a curated source again",
+    **post_contract(CuratedRefresh, CuratedRefreshRequest),
 )
 async def curated_refresh(request: Request) -> dict[str, Any]:
-    body = await _body(request)
-    source_id = body.get("sourceId")
-    if not isinstance(source_id, str) or not source_id:
-        raise Ima2Error("INVALID_GITHUB_SOURCE", "Curated source is required.")
-    result = await (await catalogue(request)).refresh(source_id)
-    return RefreshAnswer.model_validate(result).model_dump()
+    body = await read_json(request, CuratedRefreshRequest, BODY_CAP, "REMOTE_FILE_TOO_LARGE")
+    result = await (await catalogue(request)).refresh(body.sourceId)
+    return CuratedRefresh.model_validate(result).model_dump()
 
 
-@router.get("/api/prompts/import/discovery", operation_id="promptImportDiscovery")
-async def discovery(request: Request, status: str | None = None) -> dict[str, Any]:
+@router.get(
+    "/api/prompts/import/discovery",
+    operation_id="promptImportDiscovery",
+    summary="Discovered repositories (filter by review status)",
+    **contract(Discovery, errors="nested", statuses=(503,)),
+)
+async def discovery(
+    request: Request,
+    status: str | None = Query(None, description="pending, approved or rejected; all when absent."),
+) -> dict[str, Any]:
     candidates = await (await catalogue(request)).discovered(status)
-    return DiscoveryAnswer(candidates=candidates, warnings=[]).model_dump(exclude_none=True)
+    return Discovery(candidates=candidates, warnings=[]).model_dump(exclude_none=True)
 
 
 @router.post(
     "/api/prompts/import/discovery-search",
     operation_id="promptImportDiscoverySearch",
-    response_model=DiscoveryAnswer,
+    summary="Search GitHub for prompt repositories",
+    **post_contract(Discovery, DiscoverySearchRequest),
 )
 async def discovery_search(request: Request) -> dict[str, Any]:
-    body = await _body(request)
-    query = str_field(body, "q")
-    seeds = _string_list(body.get("seeds"), "GITHUB_DISCOVERY_FAILED")
-    limit = body.get("limit") if isinstance(body.get("limit"), int) else None
-    result = await (await catalogue(request)).discover(query, seeds, limit)
-    return DiscoveryAnswer.model_validate(result).model_dump()
+    body = await read_json(request, DiscoverySearchRequest, BODY_CAP, "REMOTE_FILE_TOO_LARGE")
+    result = await (await catalogue(request)).discover(body.q, body.seeds, body.limit)
+    return Discovery.model_validate(result).model_dump()
 
 
 @router.post(
     "/api/prompts/import/discovery-review",
     operation_id="promptImportDiscoveryReview",
-    response_model=ReviewAnswer,
+    summary="Approve or reject a discovered repository",
+    **post_contract(DiscoveryReview, DiscoveryReviewRequest),
 )
 async def discovery_review(request: Request) -> dict[str, Any]:
-    result = await (await catalogue(request)).review(await _body(request))
-    return ReviewAnswer.model_validate(result).model_dump()
+    body = await read_json(request, DiscoveryReviewRequest, BODY_CAP, "REMOTE_FILE_TOO_LARGE")
+    result = await (await catalogue(request)).review(body)
+    return DiscoveryReview.model_validate(result).model_dump()
