@@ -314,7 +314,13 @@ CATALOGUE: dict[str, ErrorSpec] = {
             "CARD_NEWS_CARD_NOT_FOUND": "Card not found in this set.",
         },
     ),
-    **_codes(409, {"CARD_NEWS_NOTHING_TO_RETRY": "No failed card of this job to retry."}),
+    **_codes(
+        409,
+        {
+            "CARD_NEWS_NOTHING_TO_RETRY": "No failed card of this job to retry.",
+            "CARD_NEWS_SET_BUSY": "A job of this set is still running.",
+        },
+    ),
     **_codes(422, {"PLANNER_SCHEMA_INVALID": "Planner schema invalid."}),
     **_codes(502, {"CARD_NEWS_CARD_FAILED": "Card generation failed."}),
     **_codes(503, {"PLANNER_UNAVAILABLE": "Planner unavailable."}),
