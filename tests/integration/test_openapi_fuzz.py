@@ -38,7 +38,11 @@ schema = (
 def fuzz_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     home = tmp_path_factory.mktemp("ima2-fuzz")
     # `true` as the file manager: POST /api/storage/open-generated-dir opens nothing on this machine.
-    running = start_stack(home, extra_env={"IMA2_OPEN_COMMAND": "true", "IMA2_SSE_PING_SECONDS": "1"})
+    # Card news on (IMA2_CARD_NEWS): its documented routes are served, so they are fuzzed too.
+    running = start_stack(
+        home,
+        extra_env={"IMA2_OPEN_COMMAND": "true", "IMA2_SSE_PING_SECONDS": "1", "IMA2_CARD_NEWS": "1"},
+    )
     yield running
     running.stop()
 
