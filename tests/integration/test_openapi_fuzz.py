@@ -36,11 +36,13 @@ schema = (
 def fuzz_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     home = tmp_path_factory.mktemp("ima2-fuzz")
     # `true` as the file manager: POST /api/storage/open-generated-dir opens nothing on this machine.
+    # Card news on (IMA2_CARD_NEWS): its documented routes are served, so they are fuzzed too.
     running = start_stack(
         home,
         extra_env={
             "IMA2_OPEN_COMMAND": "true",
             "IMA2_SSE_PING_SECONDS": "1",
+            "IMA2_CARD_NEWS": "1",
             # video jobs the fuzzer starts poll the sandbox fast and give up after 8 s, not 15 min
             "IMA2_VIDEO_POLL_INTERVAL_SECONDS": "0.1",
             "IMA2_VIDEO_STALL_SECONDS": "1",

@@ -296,6 +296,34 @@ CATALOGUE: dict[str, ErrorSpec] = {
         },
     ),
     **_codes(504, {"PROMPT_BUILDER_TIMEOUT": "The prompt builder timed out."}),
+    # Card news (nested envelope; the routes exist only with features.cardNews)
+    **_codes(
+        400,
+        {
+            "CARD_NEWS_CARDS_REQUIRED": "cards are required.",
+            "CARD_NEWS_BAD_TEMPLATE_ID": "Invalid template id.",
+            "CARD_NEWS_BAD_REQUEST": "The card news request is not valid.",
+        },
+    ),
+    **_codes(
+        404,
+        {
+            "CARD_NEWS_TEMPLATE_NOT_REGISTERED": "Template is not registered.",
+            "CARD_NEWS_SET_NOT_FOUND": "Card News set not found.",
+            "CARD_NEWS_JOB_NOT_FOUND": "Job not found.",
+            "CARD_NEWS_CARD_NOT_FOUND": "Card not found in this set.",
+        },
+    ),
+    **_codes(
+        409,
+        {
+            "CARD_NEWS_NOTHING_TO_RETRY": "No failed card of this job to retry.",
+            "CARD_NEWS_SET_BUSY": "A job of this set is still running.",
+        },
+    ),
+    **_codes(422, {"PLANNER_SCHEMA_INVALID": "Planner schema invalid."}),
+    **_codes(502, {"CARD_NEWS_CARD_FAILED": "Card generation failed."}),
+    **_codes(503, {"PLANNER_UNAVAILABLE": "Planner unavailable."}),
     # ComfyUI export ({ok:false, error:{code,message}})
     **_codes(
         400,

@@ -14,12 +14,13 @@ ERROR = "error"
 SUBMITTED = "submitted"
 PROGRESS = "progress"
 PLANNING = "planning"
+CARD = "card"  # card news: one card changed state (queued, generating, generated, error)
 REPLAY_GAP = "replay-gap"
 # Only on the gRPC stream of an async job: the job was admitted, follow /api/events.
 ACCEPTED = "accepted"
 
 TERMINAL_EVENTS = frozenset({DONE, ERROR})
-EVENT_NAMES = frozenset({PHASE, PARTIAL, IMAGE, DONE, ERROR, SUBMITTED, PROGRESS, PLANNING})
+EVENT_NAMES = frozenset({PHASE, PARTIAL, IMAGE, DONE, ERROR, SUBMITTED, PROGRESS, PLANNING, CARD})
 
 EVENTS_STREAM = "IMA2_EVENTS"
 EVENTS_SUBJECT_PREFIX = "ima2.events"

@@ -100,6 +100,15 @@ class ProgressEvent(JobEvent):
     stalled: bool = False
 
 
+class CardEvent(JobEvent):
+    """Card news: one card of a set changed state; `card` is its manifest entry (no image bytes)."""
+
+    name: ClassVar[str] = events.CARD
+    setId: str
+    cardNewsJobId: str
+    card: dict[str, Any]
+
+
 MODELS: dict[str, type[JobEvent]] = {
     model.name: model
     for model in (
@@ -111,6 +120,7 @@ MODELS: dict[str, type[JobEvent]] = {
         PlanningEvent,
         SubmittedEvent,
         ProgressEvent,
+        CardEvent,
     )
 }
 

@@ -121,6 +121,12 @@ class Settings(BaseSettings):
         default=limits.PROMPT_IMPORT_MAX_REQUESTS_PER_MINUTE,
         description="GitHub calls per minute per gateway",
     )
+    card_news: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("IMA2_CARD_NEWS", "IMA2_FEATURES_CARD_NEWS", "card_news"),
+        description="features.cardNews: serve the card news routes (absent, 404, when off)",
+    )
+    card_news_concurrency: int = Field(default=2, description="Cards of one card news job made at once")
     agy_bin: str = Field(default="", description="The Antigravity CLI (default: agy on PATH)")
     agy_timeout_seconds: float = 360.0
 

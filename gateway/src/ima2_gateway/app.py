@@ -26,6 +26,7 @@ from ima2_gateway.routes import (
     auth_switch,
     billing,
     canvas_versions,
+    cardnews,
     comfy,
     edit,
     events,
@@ -153,7 +154,10 @@ def create_app(settings: Settings) -> FastAPI:
     )
     for module in routers:
         app.include_router(module.router)
+    # features.cardNews: the routes exist only when it is on; the API document always describes them
+    if settings.card_news:
+        app.include_router(cardnews.router)
     mount_docs(app, "/api/openapi.json")
     mount_web(app, settings.web_dir)
-    openapi.install(app)
+    openapi.install(app, documented=() if settings.card_news else cardnews.router.routes)
     return app

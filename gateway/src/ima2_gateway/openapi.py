@@ -9,11 +9,13 @@ match these schemas (tests/test_openapi_fuzz.py).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
+from starlette.routing import BaseRoute
 
 from ima2_gateway.models.errors import FlatError, KeysError, NestedError, NodeError
 from ima2_gateway.models.images import Accepted
@@ -136,8 +138,9 @@ def _component_schemas() -> dict[str, Any]:
     return schemas
 
 
-def install(app: FastAPI) -> None:
-    """Generate the document once, with the request models in its components."""
+def install(app: FastAPI, documented: Sequence[BaseRoute] = ()) -> None:
+    """Generate the document once, with the request models in its components. `documented` routes
+    are described although they are not served (features that are off: card news)."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -145,7 +148,7 @@ def install(app: FastAPI) -> None:
                 title=app.title,
                 version=app.version,
                 description=app.description,
-                routes=app.routes,
+                routes=[*app.routes, *documented],
             )
             components = doc.setdefault("components", {}).setdefault("schemas", {})
             for name, schema in _component_schemas().items():

@@ -441,23 +441,27 @@ class PromptBuilder:
             content = "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
         return (content or "").strip() if isinstance(content, str) else "", usage
 
-    async def chat(self, request: ChatRequest) -> ChatReply:
+    async def _pick(self, backend_raw: str, model_raw: str) -> tuple[str, str, str]:
+        """(requested backend, backend used, model) for a request's backend and model fields."""
         saved = await self.config.get()
-        requested = normalize_backend(request.backend, saved.backend)
-        if request.model.strip():
-            raw_model = request.model
+        requested = normalize_backend(backend_raw, saved.backend)
+        if model_raw.strip():
+            raw_model = model_raw
         elif requested != saved.backend:
             raw_model = catalog.PROMPT_BUILDER_DEFAULT_MODELS[requested]
         else:
             raw_model = saved.model
         requested_model = normalize_model(requested, raw_model)
-        messages = normalize_messages(request.messages)
         backend = await self.select(requested, requested_model)
         model = (
             catalog.PROMPT_BUILDER_DEFAULT_MODELS[backend] if requested_model == "auto" else requested_model
         )
-        target = await self._target(backend)
-        payload = self.payload(target, backend, model, messages, system_text(request.context))
+        return requested, backend, model
+
+    async def _exchange(
+        self, target: Target, payload: dict[str, Any], fields: dict[str, Any]
+    ) -> tuple[str, dict[str, Any] | None]:
+        """Send one turn; (content, usage), or the prompt builder's error codes."""
         started = time.monotonic()
         try:
             status, body, text = await self._send(target, payload)
@@ -465,16 +469,9 @@ class PromptBuilder:
             raise Ima2Error("PROMPT_BUILDER_TIMEOUT") from None
         except httpx.HTTPError:
             raise Ima2Error(
-                "PROMPT_BUILDER_UPSTREAM_FAILED", f"The {backend} backend could not be reached."
+                "PROMPT_BUILDER_UPSTREAM_FAILED", f"The {fields['backend']} backend could not be reached."
             ) from None
-        fields = {
-            "backend": backend,
-            "requestedBackend": requested,
-            "model": model,
-            "messages": len(messages),
-            "status": status,
-            "ms": round((time.monotonic() - started) * 1000),
-        }
+        fields = {**fields, "status": status, "ms": round((time.monotonic() - started) * 1000)}
         if status >= 400:
             log.warning(
                 "prompt builder upstream failed", extra=log_fields(**fields, upstreamBodyChars=len(text))
@@ -485,4 +482,41 @@ class PromptBuilder:
             log.warning("prompt builder empty response", extra=log_fields(**fields))
             raise Ima2Error("PROMPT_BUILDER_EMPTY_RESPONSE")
         log.info("prompt builder answered", extra=log_fields(**fields, replyChars=len(content)))
+        return content, usage
+
+    async def chat(self, request: ChatRequest) -> ChatReply:
+        messages = normalize_messages(request.messages)
+        requested, backend, model = await self._pick(request.backend, request.model)
+        target = await self._target(backend)
+        payload = self.payload(target, backend, model, messages, system_text(request.context))
+        fields = {
+            "backend": backend,
+            "requestedBackend": requested,
+            "model": model,
+            "messages": len(messages),
+        }
+        content, usage = await self._exchange(target, payload, fields)
         return ChatReply(backend, backend, requested, model, content, usage)
+
+    async def complete_json(
+        self, backend_raw: str, model_raw: str, system: str, user: str, name: str, schema: dict[str, Any]
+    ) -> tuple[str, str, str]:
+        """One structured answer (a JSON document of `schema`) on the builder's backends, for other
+        features that need a text model (card news planning). (text, backend, model)."""
+        requested, backend, model = await self._pick(backend_raw, model_raw)
+        target = await self._target(backend)
+        payload = self.payload(target, backend, model, [Message("user", user)], system)
+        if target.endpoint == "chat":
+            payload["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": name, "schema": schema},
+            }
+        else:
+            payload["text"] = {
+                "format": {"type": "json_schema", "name": name, "schema": schema, "strict": False}
+            }
+            if "max_output_tokens" in payload:
+                payload["max_output_tokens"] = max(payload["max_output_tokens"], 4000)
+        fields = {"backend": backend, "requestedBackend": requested, "model": model, "purpose": name}
+        content, _ = await self._exchange(target, payload, fields)
+        return content, backend, model

@@ -19,6 +19,7 @@ from ima2_common.nats_util import (
     terminal_bucket,
 )
 from ima2_common.settings import Settings
+from ima2_image.cardnews_jobs import CardNewsJobs
 from ima2_image.generation import ImageJobs
 from ima2_image.jobs_common import JobDeps
 from ima2_image.planner_config import PlannerConfigStore
@@ -51,7 +52,8 @@ async def serve(settings: Settings) -> None:
     providers = ProviderRegistry(settings, http, auth)
     config_kv = await config_bucket(js, settings.nats_replicas)
     planner = PlannerConfigStore(config_kv, settings.grok_planner_model)
-    jobs = ImageJobs(JobDeps(runner, library, providers, planner, settings.multimode_timeout_seconds))
+    deps = JobDeps(runner, library, providers, planner, settings.multimode_timeout_seconds)
+    jobs = ImageJobs(deps)
     probe = ProviderStatusProbe(providers, http)
     server = GrpcServer("svc-image", settings.listen_address(settings.image_addr))
     image_pb2_grpc.add_ImageServiceServicer_to_server(
@@ -67,6 +69,7 @@ async def serve(settings: Settings) -> None:
                 probe.status_of,
                 PromptBuilderConfigStore(config_kv, settings),
             ),
+            CardNewsJobs(deps, settings.card_news_concurrency),
         ),
         server.server,
     )

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 
+from ima2_common.errors import Ima2Error
 from ima2_common.grpc_server import ServicerContext
+from ima2_image.cardnews_jobs import CardNewsJobs
+from ima2_image.cardnews_plan import CardNewsPlanner
 from ima2_image.generation import ImageJobs
 from ima2_image.planner_config import PlannerConfigStore
 from ima2_image.prompt_builder import BuilderConfig, ChatRequest, Message, PromptBuilder
@@ -22,8 +25,11 @@ class ImageServicer(image_pb2_grpc.ImageServiceServicer):
         planner: PlannerConfigStore,
         style_sheets: StyleSheetExtractor,
         prompt_builder: PromptBuilder,
+        card_news: CardNewsJobs,
     ) -> None:
         self.prompt_builder = prompt_builder
+        self.card_news = card_news
+        self.card_news_planner = CardNewsPlanner(prompt_builder)
         self.jobs = jobs
         self.probe = probe
         self.planner = planner
@@ -118,3 +124,25 @@ class ImageServicer(image_pb2_grpc.ImageServiceServicer):
             request.backend if request.has_backend else None, request.model if request.has_model else None
         )
         return self._builder_config(config)
+
+    async def CardNewsDraft(
+        self, request: image_pb2.CardNewsDraftRequest, context: ServicerContext
+    ) -> image_pb2.CardNewsDraftReply:
+        try:
+            brief = json.loads(request.brief_json) if request.brief_json else {}
+        except json.JSONDecodeError:
+            brief = None
+        if not isinstance(brief, dict):
+            raise Ima2Error("CARD_NEWS_BAD_REQUEST", "The brief must be a JSON object.")
+        plan, planner = await self.card_news_planner.draft(
+            brief, request.backend, request.model, request.deterministic
+        )
+        return image_pb2.CardNewsDraftReply(
+            plan_json=json.dumps(plan, ensure_ascii=False), planner_json=json.dumps(planner)
+        )
+
+    async def CardNewsGenerate(
+        self, request: image_pb2.CardNewsGenerateRequest, context: ServicerContext
+    ) -> AsyncIterator[common_pb2.JobEvent]:
+        async for event in self.card_news.generate(request):
+            yield event

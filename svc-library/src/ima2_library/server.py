@@ -16,6 +16,7 @@ from ima2_common.grpc_server import GrpcServer, wait_for_shutdown_signal
 from ima2_common.logging import log_fields, setup_logging
 from ima2_common.settings import Settings
 from ima2_library.annotations import AnnotationStore
+from ima2_library.cardnews_files import CardNewsFiles
 from ima2_library.db.database import Database
 from ima2_library.db.factory import create_database
 from ima2_library.history.history_base import HistoryStoreBase
@@ -74,7 +75,13 @@ async def start(settings: Settings, *, reconcile: bool = True, backfill: bool = 
             log.info("default_session_created", extra=log_fields(sessionId=made.id))
         reconciled = await library.reconcile() if reconcile else None
         server = GrpcServer("svc-library", settings.listen_address(settings.library_addr))
-        servicer = LibraryServicer(library, sessions, AnnotationStore(database), PromptStore(database))
+        servicer = LibraryServicer(
+            library,
+            sessions,
+            AnnotationStore(database),
+            PromptStore(database),
+            CardNewsFiles(settings.generated_path),
+        )
         library_pb2_grpc.add_LibraryServiceServicer_to_server(servicer, server.server)
         await server.start([SERVICE_NAME])
     except BaseException:

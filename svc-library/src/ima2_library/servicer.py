@@ -10,6 +10,7 @@ from ima2_common.grpc_server import ServicerContext
 from ima2_common.structs import dict_to_struct, struct_to_dict
 from ima2_library import convert
 from ima2_library.annotations import AnnotationStore
+from ima2_library.cardnews_files import CardNewsFiles
 from ima2_library.library import MediaLibrary
 from ima2_library.media.paths import check_name
 from ima2_library.prompts.prompts_store import PromptPatch, PromptStore, clean_tags
@@ -35,7 +36,9 @@ class LibraryServicer(library_pb2_grpc.LibraryServiceServicer):
         sessions: SessionStore,
         annotations: AnnotationStore,
         prompts: PromptStore,
+        card_news: CardNewsFiles,
     ) -> None:
+        self.card_news = card_news
         self.library = library
         self.sessions = sessions
         self.annotations = annotations
@@ -284,4 +287,12 @@ class LibraryServicer(library_pb2_grpc.LibraryServiceServicer):
 
     async def OpenGeneratedDir(self, request: common_pb2.Empty, context: Ctx) -> common_pb2.Empty:
         await self.library.open_generated_dir()
+        return common_pb2.Empty()
+
+    # Card news
+
+    async def WriteCardNewsFile(
+        self, request: library_pb2.WriteCardNewsFileRequest, context: Ctx
+    ) -> common_pb2.Empty:
+        await self.card_news.write(request.set_id, request.name, request.data)
         return common_pb2.Empty()

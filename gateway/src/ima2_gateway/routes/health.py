@@ -271,8 +271,13 @@ async def capabilities(request: Request) -> dict[str, Any]:
             "maxMultimodeImages": limits.MAX_MULTIMODE_IMAGES,
             "sseMaxListeners": gw.settings.sse_max_listeners,
         },
-        # features this build serves (card news is not built yet, so it is reported off)
-        "features": {"cardNews": False, "promptBuilder": True, "promptImport": True, "comfyExport": True},
+        # features this server serves (card news only when IMA2_CARD_NEWS / features.cardNews is on)
+        "features": {
+            "cardNews": gw.settings.card_news,
+            "promptBuilder": True,
+            "promptImport": True,
+            "comfyExport": True,
+        },
         "promptBuilder": {
             "backends": list(catalog.PROMPT_BUILDER_BACKENDS),
             "models": {k: list(v) for k, v in catalog.PROMPT_BUILDER_MODELS.items()},

@@ -491,3 +491,94 @@ class PromptBuilderConfigUpdate(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___PromptBuilderConfigUpdate: _TypeAlias = PromptBuilderConfigUpdate  # noqa: Y015
+
+@_typing.final
+class CardNewsDraftRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BRIEF_JSON_FIELD_NUMBER: _builtins.int
+    BACKEND_FIELD_NUMBER: _builtins.int
+    MODEL_FIELD_NUMBER: _builtins.int
+    DETERMINISTIC_FIELD_NUMBER: _builtins.int
+    brief_json: _builtins.str
+    """{topic, title, audience, goal, contentBrief, imageTemplateId, roleTemplateId, size, setId}"""
+    backend: _builtins.str
+    """"" = the prompt builder's saved backend; auto | oauth | grok | api | grok-api"""
+    model: _builtins.str
+    deterministic: _builtins.bool
+    """plan without a text model (the reference's deterministic fallback)"""
+    def __init__(
+        self,
+        *,
+        brief_json: _builtins.str = ...,
+        backend: _builtins.str = ...,
+        model: _builtins.str = ...,
+        deterministic: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["backend", b"backend", "brief_json", b"brief_json", "deterministic", b"deterministic", "model", b"model"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CardNewsDraftRequest: _TypeAlias = CardNewsDraftRequest  # noqa: Y015
+
+@_typing.final
+class CardNewsDraftReply(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PLAN_JSON_FIELD_NUMBER: _builtins.int
+    PLANNER_JSON_FIELD_NUMBER: _builtins.int
+    plan_json: _builtins.str
+    """{setId, title, topic, imageTemplateId, roleTemplateId, size, cards[]}"""
+    planner_json: _builtins.str
+    """{mode, backend, model, repaired}"""
+    def __init__(
+        self,
+        *,
+        plan_json: _builtins.str = ...,
+        planner_json: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["plan_json", b"plan_json", "planner_json", b"planner_json"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CardNewsDraftReply: _TypeAlias = CardNewsDraftReply  # noqa: Y015
+
+@_typing.final
+class CardNewsGenerateRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PLAN_JSON_FIELD_NUMBER: _builtins.int
+    JOB_ID_FIELD_NUMBER: _builtins.int
+    OPTIONS_FIELD_NUMBER: _builtins.int
+    CARD_IDS_FIELD_NUMBER: _builtins.int
+    plan_json: _builtins.str
+    """the plan (as drafted, possibly edited): its cards are made"""
+    job_id: _builtins.str
+    """the card news job (cj_...): one per set run, kept across retries"""
+    @_builtins.property
+    def options(self) -> Global___ImageJobOptions:
+        """request_id, provider, model, quality, size, moderation, async_mode"""
+
+    @_builtins.property
+    def card_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """only these cards (retry, regenerate); empty = every unlocked card"""
+
+    def __init__(
+        self,
+        *,
+        plan_json: _builtins.str = ...,
+        job_id: _builtins.str = ...,
+        options: Global___ImageJobOptions | None = ...,
+        card_ids: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["options", b"options"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["card_ids", b"card_ids", "job_id", b"job_id", "options", b"options", "plan_json", b"plan_json"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CardNewsGenerateRequest: _TypeAlias = CardNewsGenerateRequest  # noqa: Y015

@@ -94,6 +94,16 @@ class ImageServiceStub:
                 request_serializer=ima2__proto_dot_v1_dot_image__pb2.PromptBuilderConfigUpdate.SerializeToString,
                 response_deserializer=ima2__proto_dot_v1_dot_image__pb2.PromptBuilderConfig.FromString,
                 _registered_method=True)
+        self.CardNewsDraft = channel.unary_unary(
+                '/ima2.v1.ImageService/CardNewsDraft',
+                request_serializer=ima2__proto_dot_v1_dot_image__pb2.CardNewsDraftRequest.SerializeToString,
+                response_deserializer=ima2__proto_dot_v1_dot_image__pb2.CardNewsDraftReply.FromString,
+                _registered_method=True)
+        self.CardNewsGenerate = channel.unary_stream(
+                '/ima2.v1.ImageService/CardNewsGenerate',
+                request_serializer=ima2__proto_dot_v1_dot_image__pb2.CardNewsGenerateRequest.SerializeToString,
+                response_deserializer=ima2__proto_dot_v1_dot_common__pb2.JobEvent.FromString,
+                _registered_method=True)
 
 
 class ImageServiceServicer:
@@ -170,6 +180,19 @@ class ImageServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CardNewsDraft(self, request, context):
+        """Card news: a text model plans the cards of a set; generating them is a job of kind "cardnews".
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CardNewsGenerate(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ImageServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -227,6 +250,16 @@ def add_ImageServiceServicer_to_server(servicer, server):
                     servicer.SetPromptBuilderConfig,
                     request_deserializer=ima2__proto_dot_v1_dot_image__pb2.PromptBuilderConfigUpdate.FromString,
                     response_serializer=ima2__proto_dot_v1_dot_image__pb2.PromptBuilderConfig.SerializeToString,
+            ),
+            'CardNewsDraft': grpc.unary_unary_rpc_method_handler(
+                    servicer.CardNewsDraft,
+                    request_deserializer=ima2__proto_dot_v1_dot_image__pb2.CardNewsDraftRequest.FromString,
+                    response_serializer=ima2__proto_dot_v1_dot_image__pb2.CardNewsDraftReply.SerializeToString,
+            ),
+            'CardNewsGenerate': grpc.unary_stream_rpc_method_handler(
+                    servicer.CardNewsGenerate,
+                    request_deserializer=ima2__proto_dot_v1_dot_image__pb2.CardNewsGenerateRequest.FromString,
+                    response_serializer=ima2__proto_dot_v1_dot_common__pb2.JobEvent.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -530,6 +563,60 @@ class ImageService:
             '/ima2.v1.ImageService/SetPromptBuilderConfig',
             ima2__proto_dot_v1_dot_image__pb2.PromptBuilderConfigUpdate.SerializeToString,
             ima2__proto_dot_v1_dot_image__pb2.PromptBuilderConfig.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CardNewsDraft(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ima2.v1.ImageService/CardNewsDraft',
+            ima2__proto_dot_v1_dot_image__pb2.CardNewsDraftRequest.SerializeToString,
+            ima2__proto_dot_v1_dot_image__pb2.CardNewsDraftReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CardNewsGenerate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/ima2.v1.ImageService/CardNewsGenerate',
+            ima2__proto_dot_v1_dot_image__pb2.CardNewsGenerateRequest.SerializeToString,
+            ima2__proto_dot_v1_dot_common__pb2.JobEvent.FromString,
             options,
             channel_credentials,
             insecure,

@@ -33,6 +33,9 @@ class ImageServiceStub:
     """The prompt builder: one chat turn on the first ready text backend."""
     GetPromptBuilderConfig: _aio.UnaryUnaryMultiCallable[_common_pb2.Empty, _image_pb2.PromptBuilderConfig]
     SetPromptBuilderConfig: _aio.UnaryUnaryMultiCallable[_image_pb2.PromptBuilderConfigUpdate, _image_pb2.PromptBuilderConfig]
+    CardNewsDraft: _aio.UnaryUnaryMultiCallable[_image_pb2.CardNewsDraftRequest, _image_pb2.CardNewsDraftReply]
+    """Card news: a text model plans the cards of a set; generating them is a job of kind "cardnews"."""
+    CardNewsGenerate: _aio.UnaryStreamMultiCallable[_image_pb2.CardNewsGenerateRequest, _common_pb2.JobEvent]
 
 class ImageServiceServicer(metaclass=_abc_1.ABCMeta):
     """Every job RPC streams JobEvents. With async=true the service admits the job, sends
@@ -118,5 +121,20 @@ class ImageServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _image_pb2.PromptBuilderConfigUpdate,
         context: _aio.ServicerContext[_image_pb2.PromptBuilderConfigUpdate, _abc.Awaitable[_image_pb2.PromptBuilderConfig]],
     ) -> _abc.Awaitable[_image_pb2.PromptBuilderConfig]: ...
+
+    @_abc_1.abstractmethod
+    def CardNewsDraft(
+        self,
+        request: _image_pb2.CardNewsDraftRequest,
+        context: _aio.ServicerContext[_image_pb2.CardNewsDraftRequest, _abc.Awaitable[_image_pb2.CardNewsDraftReply]],
+    ) -> _abc.Awaitable[_image_pb2.CardNewsDraftReply]:
+        """Card news: a text model plans the cards of a set; generating them is a job of kind "cardnews"."""
+
+    @_abc_1.abstractmethod
+    def CardNewsGenerate(
+        self,
+        request: _image_pb2.CardNewsGenerateRequest,
+        context: _aio.ServicerContext[_image_pb2.CardNewsGenerateRequest, _abc.AsyncIterator[_common_pb2.JobEvent]],
+    ) -> _abc.AsyncIterator[_common_pb2.JobEvent]: ...
 
 def add_ImageServiceServicer_to_server(servicer: ImageServiceServicer, server: _aio.Server) -> None: ...

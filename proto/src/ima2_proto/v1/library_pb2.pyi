@@ -1263,3 +1263,29 @@ class StorageStatus(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___StorageStatus: _TypeAlias = StorageStatus  # noqa: Y015
+
+@_typing.final
+class WriteCardNewsFileRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SET_ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    DATA_FIELD_NUMBER: _builtins.int
+    set_id: _builtins.str
+    name: _builtins.str
+    """manifest.json | card-NN.png|jpg|jpeg|webp"""
+    data: _builtins.bytes
+    def __init__(
+        self,
+        *,
+        set_id: _builtins.str = ...,
+        name: _builtins.str = ...,
+        data: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["data", b"data", "name", b"name", "set_id", b"set_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WriteCardNewsFileRequest: _TypeAlias = WriteCardNewsFileRequest  # noqa: Y015

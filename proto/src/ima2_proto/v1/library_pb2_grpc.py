@@ -220,6 +220,11 @@ class LibraryServiceStub:
                 request_serializer=ima2__proto_dot_v1_dot_common__pb2.Empty.SerializeToString,
                 response_deserializer=ima2__proto_dot_v1_dot_common__pb2.Empty.FromString,
                 _registered_method=True)
+        self.WriteCardNewsFile = channel.unary_unary(
+                '/ima2.v1.LibraryService/WriteCardNewsFile',
+                request_serializer=ima2__proto_dot_v1_dot_library__pb2.WriteCardNewsFileRequest.SerializeToString,
+                response_deserializer=ima2__proto_dot_v1_dot_common__pb2.Empty.FromString,
+                _registered_method=True)
 
 
 class LibraryServiceServicer:
@@ -452,6 +457,13 @@ class LibraryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WriteCardNewsFile(self, request, context):
+        """Card news: a file of generated/cardnews/<setId>/ (manifest.json or card-NN.<ext>), atomically.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LibraryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -638,6 +650,11 @@ def add_LibraryServiceServicer_to_server(servicer, server):
             'OpenGeneratedDir': grpc.unary_unary_rpc_method_handler(
                     servicer.OpenGeneratedDir,
                     request_deserializer=ima2__proto_dot_v1_dot_common__pb2.Empty.FromString,
+                    response_serializer=ima2__proto_dot_v1_dot_common__pb2.Empty.SerializeToString,
+            ),
+            'WriteCardNewsFile': grpc.unary_unary_rpc_method_handler(
+                    servicer.WriteCardNewsFile,
+                    request_deserializer=ima2__proto_dot_v1_dot_library__pb2.WriteCardNewsFileRequest.FromString,
                     response_serializer=ima2__proto_dot_v1_dot_common__pb2.Empty.SerializeToString,
             ),
     }
@@ -1639,6 +1656,33 @@ class LibraryService:
             target,
             '/ima2.v1.LibraryService/OpenGeneratedDir',
             ima2__proto_dot_v1_dot_common__pb2.Empty.SerializeToString,
+            ima2__proto_dot_v1_dot_common__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WriteCardNewsFile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ima2.v1.LibraryService/WriteCardNewsFile',
+            ima2__proto_dot_v1_dot_library__pb2.WriteCardNewsFileRequest.SerializeToString,
             ima2__proto_dot_v1_dot_common__pb2.Empty.FromString,
             options,
             channel_credentials,

@@ -57,6 +57,8 @@ class LibraryServiceStub:
     GetStorageStatus: _aio.UnaryUnaryMultiCallable[_common_pb2.Empty, _library_pb2.StorageStatus]
     """Storage support"""
     OpenGeneratedDir: _aio.UnaryUnaryMultiCallable[_common_pb2.Empty, _common_pb2.Empty]
+    WriteCardNewsFile: _aio.UnaryUnaryMultiCallable[_library_pb2.WriteCardNewsFileRequest, _common_pb2.Empty]
+    """Card news: a file of generated/cardnews/<setId>/ (manifest.json or card-NN.<ext>), atomically."""
 
 class LibraryServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -322,5 +324,13 @@ class LibraryServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _common_pb2.Empty,
         context: _aio.ServicerContext[_common_pb2.Empty, _abc.Awaitable[_common_pb2.Empty]],
     ) -> _abc.Awaitable[_common_pb2.Empty]: ...
+
+    @_abc_1.abstractmethod
+    def WriteCardNewsFile(
+        self,
+        request: _library_pb2.WriteCardNewsFileRequest,
+        context: _aio.ServicerContext[_library_pb2.WriteCardNewsFileRequest, _abc.Awaitable[_common_pb2.Empty]],
+    ) -> _abc.Awaitable[_common_pb2.Empty]:
+        """Card news: a file of generated/cardnews/<setId>/ (manifest.json or card-NN.<ext>), atomically."""
 
 def add_LibraryServiceServicer_to_server(servicer: LibraryServiceServicer, server: _aio.Server) -> None: ...
