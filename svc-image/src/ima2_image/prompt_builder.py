@@ -72,6 +72,7 @@ class ChatRequest:
     model: str  # "" = the saved/default one
     messages: list[Message]
     context: dict[str, Any] | None = None
+    system: str | None = None  # replaces the builder's own instructions (Agent Mode's planner)
 
 
 @dataclass(frozen=True)
@@ -457,7 +458,8 @@ class PromptBuilder:
             catalog.PROMPT_BUILDER_DEFAULT_MODELS[backend] if requested_model == "auto" else requested_model
         )
         target = await self._target(backend)
-        payload = self.payload(target, backend, model, messages, system_text(request.context))
+        system = request.system if request.system is not None else system_text(request.context)
+        payload = self.payload(target, backend, model, messages, system)
         started = time.monotonic()
         try:
             status, body, text = await self._send(target, payload)

@@ -195,16 +195,18 @@ class AgentRun(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     ITEM_ID_FIELD_NUMBER: _builtins.int
-    ASYNC_FIELD_NUMBER: _builtins.int
+    ASYNC_MODE_FIELD_NUMBER: _builtins.int
     item_id: _builtins.str
+    async_mode: _builtins.bool
     def __init__(
         self,
         *,
         item_id: _builtins.str = ...,
+        async_mode: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["async", b"async", "item_id", b"item_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["async_mode", b"async_mode", "item_id", b"item_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
