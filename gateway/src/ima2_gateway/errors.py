@@ -23,6 +23,7 @@ NESTED_PREFIXES = (
     "/api/prompts",
     "/api/prompt-builder",
     "/api/comfy",
+    "/api/agent",
     "/generated",
 )
 KEYS_PREFIXES = ("/api/keys", "/api/metadata")

@@ -101,8 +101,8 @@ class AgentRunner:
             raise Ima2Error("AGENT_PROMPT_REQUIRED", f"/{command.name} needs a prompt.")
         if command is not None and command.name == "edit" and not session.get("currentImage"):
             raise Ima2Error("AGENT_NO_CURRENT_IMAGE")
-        await self.records.append_turn(session_id, {"role": agent.USER, "text": text})
         if command is not None and command.name in agent.IMMEDIATE_COMMANDS:
+            await self.records.append_turn(session_id, {"role": agent.USER, "text": text})
             reply = await self._immediate(session, turns, command)
             await self.records.append_turn(session_id, {"role": agent.ASSISTANT, "text": reply})
             return None
@@ -113,7 +113,9 @@ class AgentRunner:
             "command": {"name": command.name, "value": command.value} if command is not None else None,
             "options": {**settings, "webSearchEnabled": session["webSearchEnabled"]},
         }
-        return await self.records.create_item(body)
+        item = await self.records.create_item(body)  # first: a refused request id changes nothing
+        await self.records.append_turn(session_id, {"role": agent.USER, "text": text})
+        return item
 
     async def _immediate(
         self, session: dict[str, Any], turns: list[dict[str, Any]], command: agent.SlashCommand
@@ -320,7 +322,9 @@ class AgentRunner:
                 agentTool=plan.tool,
                 **({"sourceFilename": session["currentImage"]["filename"]} if edit else {}),
             )
-            stored = await files.save(image, kind="agent", index=index, metadata=metadata)
+            stored = await files.save(
+                image, kind="edit" if edit else "classic", index=index, metadata=metadata
+            )
             entry: dict[str, Any] = {
                 "filename": stored.filename,
                 "url": stored.url,

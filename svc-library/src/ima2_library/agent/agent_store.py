@@ -324,6 +324,9 @@ class AgentStore:
         item_id, now = new_id("aq"), now_ms()
         async with self.db.transaction() as tx:
             await self._session_row(tx, str(body["sessionId"]))
+            taken = await tx.fetchone("SELECT 1 FROM agent_queue WHERE request_id = ?", (body["requestId"],))
+            if taken is not None:
+                raise Ima2Error("REQUEST_ID_IN_USE", "requestId is already used by an Agent queue item.")
             await tx.execute(
                 f"INSERT INTO agent_queue ({_QUEUE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, 0, ?, '[]', NULL, NULL, ?, NULL, NULL)",
                 (
