@@ -5,6 +5,7 @@ and retryable, and every AGENT_* code."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import xml.etree.ElementTree as ET
@@ -153,7 +154,7 @@ async def test_cancel_then_retry(
         item = queued["queueItem"]
         await wait_until(lambda: _listed(client, item["requestId"]))
         canceled = await client.post(f"/api/agent/queue/{item['id']}/cancel")
-        assert canceled.status_code == 200, canceled.text
+        assert canceled.status_code == 200, json.dumps(await item_status(client, sid, item["id"]))
         frames = await watch.job(item["requestId"])
     assert frames[-1].event == "error" and frames[-1].data["code"] == "GENERATION_CANCELED"
     assert (await item_status(client, sid, item["id"]))["status"] == "canceled"

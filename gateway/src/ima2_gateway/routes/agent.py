@@ -282,8 +282,8 @@ async def cancel_item(item_id: str, request: Request) -> dict[str, Any]:
         "errorMessage": Ima2Error("GENERATION_CANCELED").message,
         "finishedAt": int(time.time() * 1000),
     }
-    _, changed = await reader.transition(item_id, agent.CANCELABLE, fields)
-    if not changed:  # it ended first
+    ended, changed = await reader.transition(item_id, agent.CANCELABLE, fields)
+    if not changed and ended["status"] != agent.CANCELED:  # it ended otherwise first
         raise Ima2Error("AGENT_QUEUE_CANCEL_FAILED")
     return await _workspace(request, item["sessionId"])
 
