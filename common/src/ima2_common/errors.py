@@ -324,6 +324,32 @@ CATALOGUE: dict[str, ErrorSpec] = {
     **_codes(422, {"PLANNER_SCHEMA_INVALID": "Planner schema invalid."}),
     **_codes(502, {"CARD_NEWS_CARD_FAILED": "Card generation failed."}),
     **_codes(503, {"PLANNER_UNAVAILABLE": "Planner unavailable."}),
+    # Agent Mode (nested envelope; docs/agent-mode.md)
+    **_codes(
+        400,
+        {
+            "AGENT_PROMPT_REQUIRED": "Prompt is required.",
+            "AGENT_UNKNOWN_COMMAND": "Unknown slash command; /help lists them.",
+            "AGENT_INVALID_SETTINGS": "Invalid Agent session settings.",
+        },
+    ),
+    **_codes(
+        404,
+        {
+            "AGENT_SESSION_NOT_FOUND": "Agent session not found.",
+            "AGENT_IMAGE_NOT_FOUND": "Agent image not found.",
+            "AGENT_QUEUE_ITEM_NOT_FOUND": "Agent queue item not found.",
+        },
+    ),
+    **_codes(
+        409,
+        {
+            "AGENT_QUEUE_CANCEL_FAILED": "Only queued or running Agent work can be canceled.",
+            "AGENT_QUEUE_RETRY_FAILED": "Only failed or canceled Agent work can be retried.",
+            "AGENT_NO_CURRENT_IMAGE": "The session has no current image to edit.",
+        },
+    ),
+    **_codes(502, {"AGENT_PLANNER_FAILED": "The Agent planner could not plan this message."}),
     # ComfyUI export ({ok:false, error:{code,message}})
     **_codes(
         400,

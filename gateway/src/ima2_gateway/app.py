@@ -22,6 +22,7 @@ from ima2_gateway.events_mux import EventMultiplexer
 from ima2_gateway.media_refs import MediaInliner
 from ima2_gateway.middleware import RequestContextMiddleware
 from ima2_gateway.routes import (
+    agent,
     annotations,
     auth_switch,
     billing,
@@ -51,7 +52,7 @@ from ima2_gateway.routes import (
 )
 from ima2_gateway.routes.docs import mount_docs
 from ima2_gateway.routes.web import mount_web
-from ima2_proto.v1 import auth_pb2_grpc, image_pb2_grpc, library_pb2_grpc, video_pb2_grpc
+from ima2_proto.v1 import agent_pb2_grpc, auth_pb2_grpc, image_pb2_grpc, library_pb2_grpc, video_pb2_grpc
 
 log = logging.getLogger("ima2.gateway")
 
@@ -73,6 +74,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         video=ServiceClient("video", settings.video_addr, video_pb2_grpc.VideoServiceStub),
         library=ServiceClient("library", settings.library_addr, library_pb2_grpc.LibraryServiceStub),
         auth=ServiceClient("auth", settings.auth_addr, auth_pb2_grpc.AuthServiceStub),
+        agent_store=ServiceClient("library", settings.library_addr, agent_pb2_grpc.AgentStoreStub),
+        agent=ServiceClient("image", settings.image_addr, agent_pb2_grpc.AgentServiceStub),
     )
     gw = Gateway(
         settings=settings, services=services, nc=nc, js=js, registry=registry, events=mux, media=media
@@ -88,7 +91,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         prompt_importer = getattr(app.state, "prompt_importer", None)
         if prompt_importer is not None:
             await prompt_importer.github.http.aclose()
-        for client in services.all().values():
+        for client in services.clients():
             await client.close()
         with contextlib.suppress(Exception):
             await nc.drain()
@@ -151,6 +154,7 @@ def create_app(settings: Settings) -> FastAPI:
         prompt_builder,
         comfy,
         prompt_import,
+        agent,
     )
     for module in routers:
         app.include_router(module.router)

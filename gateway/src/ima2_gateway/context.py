@@ -16,7 +16,7 @@ from ima2_common.inflight import InflightView
 from ima2_common.settings import Settings
 from ima2_gateway.events_mux import EventMultiplexer
 from ima2_gateway.media_refs import MediaInliner
-from ima2_proto.v1 import auth_pb2_grpc, image_pb2_grpc, library_pb2_grpc, video_pb2_grpc
+from ima2_proto.v1 import agent_pb2_grpc, auth_pb2_grpc, image_pb2_grpc, library_pb2_grpc, video_pb2_grpc
 
 
 @dataclass
@@ -25,9 +25,17 @@ class Services:
     video: ServiceClient[video_pb2_grpc.VideoServiceStub]
     library: ServiceClient[library_pb2_grpc.LibraryServiceStub]
     auth: ServiceClient[auth_pb2_grpc.AuthServiceStub]
+    # Agent Mode: svc-library's AgentStore and svc-image's AgentService (their own channels).
+    agent_store: ServiceClient[agent_pb2_grpc.AgentStoreStub]
+    agent: ServiceClient[agent_pb2_grpc.AgentServiceStub]
 
     def all(self) -> dict[str, ServiceClient[Any]]:
+        """One client per part (what /api/health probes)."""
         return {"image": self.image, "video": self.video, "library": self.library, "auth": self.auth}
+
+    def clients(self) -> list[ServiceClient[Any]]:
+        """Every client, to close."""
+        return [*self.all().values(), self.agent_store, self.agent]
 
 
 @dataclass

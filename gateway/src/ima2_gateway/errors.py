@@ -24,6 +24,7 @@ NESTED_PREFIXES = (
     "/api/prompt-builder",
     "/api/comfy",
     "/api/cardnews",
+    "/api/agent",
     "/generated",
 )
 KEYS_PREFIXES = ("/api/keys", "/api/metadata")

@@ -72,6 +72,7 @@ class ChatRequest:
     model: str  # "" = the saved/default one
     messages: list[Message]
     context: dict[str, Any] | None = None
+    system: str | None = None  # replaces the builder's own instructions (Agent Mode's planner)
 
 
 @dataclass(frozen=True)
@@ -488,7 +489,8 @@ class PromptBuilder:
         messages = normalize_messages(request.messages)
         requested, backend, model = await self._pick(request.backend, request.model)
         target = await self._target(backend)
-        payload = self.payload(target, backend, model, messages, system_text(request.context))
+        system = request.system if request.system is not None else system_text(request.context)
+        payload = self.payload(target, backend, model, messages, system)
         fields = {
             "backend": backend,
             "requestedBackend": requested,

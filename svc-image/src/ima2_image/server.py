@@ -19,6 +19,10 @@ from ima2_common.nats_util import (
     terminal_bucket,
 )
 from ima2_common.settings import Settings
+from ima2_image.agent.planner import AgentPlanner
+from ima2_image.agent.runner import AgentRunner
+from ima2_image.agent.servicer import AgentServicer
+from ima2_image.agent.store import AgentRecordsClient
 from ima2_image.cardnews_jobs import CardNewsJobs
 from ima2_image.generation import ImageJobs
 from ima2_image.jobs_common import JobDeps
@@ -30,7 +34,14 @@ from ima2_image.status import ProviderStatusProbe
 from ima2_image.style_sheet import StyleSheetExtractor
 from ima2_jobs.registry import JobRegistry
 from ima2_jobs.runner import JobRunner
-from ima2_proto.v1 import auth_pb2_grpc, image_pb2, image_pb2_grpc, library_pb2_grpc
+from ima2_proto.v1 import (
+    agent_pb2,
+    agent_pb2_grpc,
+    auth_pb2_grpc,
+    image_pb2,
+    image_pb2_grpc,
+    library_pb2_grpc,
+)
 
 
 async def serve(settings: Settings) -> None:
@@ -48,6 +59,7 @@ async def serve(settings: Settings) -> None:
     await runner.start()
     library = ServiceClient("library", settings.library_addr, library_pb2_grpc.LibraryServiceStub)
     auth = ServiceClient("auth", settings.auth_addr, auth_pb2_grpc.AuthServiceStub)
+    agent_store = ServiceClient("library", settings.library_addr, agent_pb2_grpc.AgentStoreStub)
     http = httpx.AsyncClient(limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
     providers = ProviderRegistry(settings, http, auth)
     config_kv = await config_bucket(js, settings.nats_replicas)
@@ -55,6 +67,13 @@ async def serve(settings: Settings) -> None:
     deps = JobDeps(runner, library, providers, planner, settings.multimode_timeout_seconds)
     jobs = ImageJobs(deps)
     probe = ProviderStatusProbe(providers, http)
+    prompt_builder = PromptBuilder(
+        settings,
+        http,
+        providers.credentials,
+        probe.status_of,
+        PromptBuilderConfigStore(config_kv, settings),
+    )
     server = GrpcServer("svc-image", settings.listen_address(settings.image_addr))
     image_pb2_grpc.add_ImageServiceServicer_to_server(
         ImageServicer(
@@ -62,25 +81,26 @@ async def serve(settings: Settings) -> None:
             probe,
             planner,
             StyleSheetExtractor(settings, http, auth),
-            PromptBuilder(
-                settings,
-                http,
-                providers.credentials,
-                probe.status_of,
-                PromptBuilderConfigStore(config_kv, settings),
-            ),
+            prompt_builder,
             CardNewsJobs(deps, settings.card_news_concurrency),
         ),
         server.server,
     )
-    await server.start([image_pb2.DESCRIPTOR.services_by_name["ImageService"].full_name])
+    agent_runner = AgentRunner(deps, AgentRecordsClient(agent_store), AgentPlanner(prompt_builder))
+    agent_pb2_grpc.add_AgentServiceServicer_to_server(AgentServicer(agent_runner), server.server)
+    await server.start(
+        [
+            image_pb2.DESCRIPTOR.services_by_name["ImageService"].full_name,
+            agent_pb2.DESCRIPTOR.services_by_name["AgentService"].full_name,
+        ]
+    )
     try:
         await wait_for_shutdown_signal()
     finally:
         await server.stop()
         await runner.stop()
         await http.aclose()
-        for client in (library, auth):
+        for client in (library, auth, agent_store):
             await client.close()
         with contextlib.suppress(Exception):
             await nc.drain()

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from ima2_common.grpc_server import GrpcServer, wait_for_shutdown_signal
 from ima2_common.logging import log_fields, setup_logging
 from ima2_common.settings import Settings
+from ima2_library.agent.agent_servicer import AgentStoreServicer
+from ima2_library.agent.agent_store import AgentStore
 from ima2_library.annotations import AnnotationStore
 from ima2_library.cardnews_files import CardNewsFiles
 from ima2_library.db.database import Database
@@ -27,11 +29,12 @@ from ima2_library.prompts.prompts_store import PromptStore
 from ima2_library.reconcile import BackfillResult, ReconcileResult
 from ima2_library.servicer import LibraryServicer
 from ima2_library.sessions.sessions_store import SessionStore
-from ima2_proto.v1 import library_pb2, library_pb2_grpc
+from ima2_proto.v1 import agent_pb2, agent_pb2_grpc, library_pb2, library_pb2_grpc
 
 log = logging.getLogger("ima2.library.server")
 
 SERVICE_NAME = library_pb2.DESCRIPTOR.services_by_name["LibraryService"].full_name
+AGENT_SERVICE_NAME = agent_pb2.DESCRIPTOR.services_by_name["AgentStore"].full_name
 
 
 @dataclass
@@ -83,7 +86,10 @@ async def start(settings: Settings, *, reconcile: bool = True, backfill: bool = 
             CardNewsFiles(settings.generated_path),
         )
         library_pb2_grpc.add_LibraryServiceServicer_to_server(servicer, server.server)
-        await server.start([SERVICE_NAME])
+        agent_pb2_grpc.add_AgentStoreServicer_to_server(
+            AgentStoreServicer(AgentStore(database)), server.server
+        )
+        await server.start([SERVICE_NAME, AGENT_SERVICE_NAME])
     except BaseException:
         library.close()
         await database.close()

@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse, Response
 
-from ima2_sandbox import images, planner, text_json
+from ima2_sandbox import agent_planner, images, planner, text_json
 from ima2_sandbox.control import Call
 from ima2_sandbox.errors import openai_moderation_body
 from ima2_sandbox.sse import sse_response, typed_events
@@ -136,6 +136,8 @@ def function_item(req: ResponsesRequest, tool: dict[str, Any]) -> dict[str, Any]
 
 
 def text_answer(req: ResponsesRequest) -> str:
+    if agent_planner.is_planning(req.developer):
+        return agent_planner.plan_reply(req.developer, req.user_text)
     if text_json.wants_json(req.body):
         subject = " ".join(req.user_text.split()) or "the reference image"
         return json.dumps(text_json.json_answer(req.body, req.developer, subject))

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from ima2_sandbox import images, planner, text_json
+from ima2_sandbox import agent_planner, images, planner, text_json
 from ima2_sandbox.control import Call
 from ima2_sandbox.errors import xai_error
 from ima2_sandbox.sse import frame, sse_response, typed_events
@@ -207,7 +207,15 @@ def chat_answer(call: Call) -> Response:
         subject = " ".join(user_text.split()) or "the request"
         message["content"] = json.dumps(text_json.json_answer(body, "", subject))
     else:
-        message["content"] = f"Sandbox reply: {' '.join(user_text.split())[:200]}"
+        system = "\n".join(
+            str(m.get("content"))
+            for m in messages
+            if m.get("role") == "system" and isinstance(m.get("content"), str)
+        )
+        if agent_planner.is_planning(system):
+            message["content"] = agent_planner.plan_reply(system, user_text)
+        else:
+            message["content"] = f"Sandbox reply: {' '.join(user_text.split())[:200]}"
     prompt_tokens = 40 + sum(len(json.dumps(m)) for m in messages) // 8 + 258 * image_count
     completion = {
         "id": str(uuid.uuid4()),

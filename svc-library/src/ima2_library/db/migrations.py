@@ -234,6 +234,66 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX media_prompt_fts_idx ON media USING GIN (prompt_tsv) WHERE status = 'ok'",
         ),
     ),
+    Migration(
+        5,
+        "Agent Mode: sessions, their turns and their queue items (docs/agent-mode.md)",
+        (
+            """
+            CREATE TABLE agent_sessions (
+                id                 TEXT PRIMARY KEY,
+                title              TEXT NOT NULL,
+                created_at         BIGINT NOT NULL,
+                updated_at         BIGINT NOT NULL,
+                current_image      TEXT,
+                style_locks        TEXT NOT NULL DEFAULT '[]',
+                subject_locks      TEXT NOT NULL DEFAULT '[]',
+                web_search_enabled INTEGER NOT NULL DEFAULT 1,
+                settings           TEXT NOT NULL DEFAULT '{}',
+                summary            TEXT NOT NULL DEFAULT '',
+                compacted_seq      BIGINT NOT NULL DEFAULT 0,
+                turn_count         INTEGER NOT NULL DEFAULT 0,
+                image_count        INTEGER NOT NULL DEFAULT 0,
+                next_seq           BIGINT NOT NULL DEFAULT 1
+            )
+            """,
+            "CREATE INDEX agent_sessions_updated_idx ON agent_sessions (updated_at DESC)",
+            """
+            CREATE TABLE agent_turns (
+                id         TEXT PRIMARY KEY,
+                session_id TEXT NOT NULL REFERENCES agent_sessions (id) ON DELETE CASCADE,
+                seq        BIGINT NOT NULL,
+                role       TEXT NOT NULL CHECK (role IN ('user', 'assistant', 'tool')),
+                text       TEXT NOT NULL DEFAULT '',
+                images     TEXT NOT NULL DEFAULT '[]',
+                tool_calls TEXT NOT NULL DEFAULT '[]',
+                status     TEXT NOT NULL DEFAULT 'complete',
+                created_at BIGINT NOT NULL,
+                UNIQUE (session_id, seq)
+            )
+            """,
+            """
+            CREATE TABLE agent_queue (
+                id            TEXT PRIMARY KEY,
+                session_id    TEXT NOT NULL REFERENCES agent_sessions (id) ON DELETE CASCADE,
+                request_id    TEXT NOT NULL UNIQUE,
+                prompt        TEXT NOT NULL,
+                command       TEXT,
+                status        TEXT NOT NULL CHECK (
+                    status IN ('queued', 'running', 'succeeded', 'failed', 'canceled')),
+                attempts      INTEGER NOT NULL DEFAULT 0,
+                options       TEXT NOT NULL DEFAULT '{}',
+                result_images TEXT NOT NULL DEFAULT '[]',
+                error_code    TEXT,
+                error_message TEXT,
+                created_at    BIGINT NOT NULL,
+                started_at    BIGINT,
+                finished_at   BIGINT
+            )
+            """,
+            "CREATE INDEX agent_queue_session_idx ON agent_queue (session_id, created_at)",
+            "CREATE INDEX agent_queue_status_idx ON agent_queue (status, created_at)",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

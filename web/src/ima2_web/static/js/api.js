@@ -208,4 +208,15 @@ export const api = {
   createFolder: (name) => post("/api/prompts/folders", { name }),
   exportPrompts: () => get("/api/prompts/export"),
   importPrompts: (body) => post("/api/prompts/import", body),
+  // agent mode
+  agentTools: () => get("/api/agent/tools"),
+  agentWorkspace: (selectedSessionId) => get("/api/agent/sessions", { selectedSessionId }),
+  agentSession: (id) => get(`/api/agent/sessions/${enc(id)}`),
+  agentCreateSession: (body) => post("/api/agent/sessions", body),
+  agentUpdateSession: (id, body) => patch(`/api/agent/sessions/${enc(id)}`, body),
+  agentDeleteSession: (id) => del(`/api/agent/sessions/${enc(id)}`),
+  agentCompact: (id) => post(`/api/agent/sessions/${enc(id)}/compact`),
+  agentEnqueue: (id, body) => post(`/api/agent/sessions/${enc(id)}/queue`, body),
+  agentCancel: (itemId) => post(`/api/agent/queue/${enc(itemId)}/cancel`),
+  agentRetry: (itemId) => post(`/api/agent/queue/${enc(itemId)}/retry`),
 };

@@ -18,6 +18,7 @@ import { PromptsScreen } from "./screens/prompts.js";
 import { NodeScreen } from "./screens/node.js";
 import { VideoScreen } from "./screens/video.js";
 import { CanvasScreen } from "./screens/canvas.js";
+import { AgentScreen } from "./screens/agent.js";
 
 const SCREEN_VIEWS = {
   create: CreateScreen,
@@ -26,6 +27,7 @@ const SCREEN_VIEWS = {
   node: NodeScreen,
   canvas: CanvasScreen,
   video: VideoScreen,
+  agent: AgentScreen,
   gallery: GalleryScreen,
   prompts: PromptsScreen,
   settings: SettingsScreen,

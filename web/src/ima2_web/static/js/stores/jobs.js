@@ -243,19 +243,32 @@ export async function reconcile() {
 }
 
 const EVENT_TYPES = ["phase", "partial", "image", "done", "error", "submitted", "progress", "planning"];
+const listeners = new Set();
+
+/** Follow every job event as (type, payload); returns the unsubscribe. The Agent screen's queue
+ * follows its items' jobs this way, on the one EventSource. */
+export function onJobEvent(listener) {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
 
 export function connectEvents() {
   const source = new EventSource("/api/events");
   for (const type of EVENT_TYPES) {
     source.addEventListener(type, (ev) => {
       try {
-        onEvent(type, JSON.parse(ev.data));
+        const data = JSON.parse(ev.data);
+        onEvent(type, data);
+        for (const listener of listeners) listener(type, data);
       } catch {
         /* a malformed frame is skipped */
       }
     });
   }
-  source.addEventListener("replay-gap", () => reconcile());
+  source.addEventListener("replay-gap", () => {
+    reconcile();
+    for (const listener of listeners) listener("replay-gap", {});
+  });
   source.addEventListener("open", () => {
     markOpen();
     const wasDown = eventsState.value !== "open";

@@ -1,7 +1,7 @@
 // Screens are addressed by the URL hash (#/create, #/gallery, ...), so reload and back work.
 import { signal } from "../lib.js";
 
-export const SCREENS = ["create", "edit", "multimode", "node", "canvas", "video", "gallery", "prompts", "settings"];
+export const SCREENS = ["create", "edit", "multimode", "node", "canvas", "video", "agent", "gallery", "prompts", "settings"];
 
 function current() {
   const name = location.hash.replace(/^#\/?/, "").split("?")[0];

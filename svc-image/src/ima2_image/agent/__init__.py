@@ -1,0 +1,1 @@
+"""Agent Mode in svc-image: planning a message into tool calls and running queue items as jobs."""
