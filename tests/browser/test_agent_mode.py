@@ -168,3 +168,26 @@ def test_the_queue_is_live_with_cancel_and_retry(agent_page: Any, stack: Running
     expect(turns(page).last.get_by_role("img")).to_have_count(1)
     server = httpx.get(f"{stack.url}/api/agent/sessions/{sid}/queue", timeout=10).json()["queue"]
     assert [i["status"] for i in server] == ["succeeded"] and server[0]["attempts"] == 2
+
+
+def test_a_gallery_image_becomes_the_current_image(agent_page: Any, stack: RunningStack) -> None:
+    page, made = agent_page
+    marker = word()
+    answer = httpx.post(
+        f"{stack.url}/api/generate", json={"prompt": f"agent pick {marker}", "provider": "api"}, timeout=60
+    )
+    assert answer.status_code == 200, answer.text
+    filename = answer.json()["filename"]
+    before = {s["id"] for s in httpx.get(f"{stack.url}/api/agent/sessions", timeout=10).json()["sessions"]}
+    open_studio(page, stack.url, "gallery")
+    page.get_by_label("Search prompts").fill(marker)
+    page.get_by_label("Images, newest first").get_by_role("button", name=f"Open agent pick {marker}").click()
+    page.get_by_role("dialog").get_by_role("button", name="Use in Agent").click()
+
+    nav = page.get_by_role("navigation", name="Screens")
+    expect(nav.get_by_role("link", name="Agent")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_role("region", name="Current image")).to_contain_text(filename)
+    sid = str(page.evaluate("localStorage.getItem('ima2.agent.session')"))
+    if sid not in before:  # a session of its own when none was there (shared server state)
+        made.append(sid)
+    assert workspace(stack, sid)["session"]["currentImage"]["filename"] == filename

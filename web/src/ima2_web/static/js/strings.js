@@ -303,6 +303,7 @@ const en = {
   "kind.agent": "Agent",
 
   "agent.heading": "Agent Mode",
+  "lightbox.useInAgent": "Use in Agent",
   "agent.sessions": "Agent sessions",
   "agent.newSession": "New session",
   "agent.noSessions": "No sessions yet: start one.",

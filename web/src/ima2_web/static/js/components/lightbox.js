@@ -8,6 +8,7 @@ import { Toasts } from "./toasts.js";
 import { applyMetadata } from "../stores/composer.js";
 import { editSource } from "../stores/edit.js";
 import { go } from "../stores/router.js";
+import { useInAgent } from "../stores/agent.js";
 import { addReferenceFiles } from "./refs.js";
 import { urlToFile } from "../images.js";
 
@@ -146,6 +147,20 @@ export function Lightbox({ position, count, itemAt, indexAt, onMove, onClose }) 
           >
             ${t("result.edit")}
           </button>
+          ${item.mediaType !== "video" &&
+          html`<button
+            type="button"
+            onClick=${async () => {
+              try {
+                await useInAgent(item.filename);
+                go("agent");
+              } catch (err) {
+                toast(err.message, { kind: "error" });
+              }
+            }}
+          >
+            ${t("lightbox.useInAgent")}
+          </button>`}
         </div>
         <div class="row wrap danger-zone">
           <button type="button" onClick=${() => deleteItem(item, indexAt(position), afterRemoval)}>${t("gallery.delete")}</button>

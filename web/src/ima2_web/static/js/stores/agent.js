@@ -62,6 +62,14 @@ export async function updateSession(body) {
   if (id) apply(await guarded(() => api.agentUpdateSession(id, body)));
 }
 
+// A gallery image becomes the current image of the selected session (a new session when there is none).
+export async function useInAgent(filename) {
+  if (!workspace.value.selectedSessionId) await loadWorkspace();
+  const id = workspace.value.selectedSessionId;
+  const body = { currentImage: { filename } };
+  apply(await guarded(() => (id ? api.agentUpdateSession(id, body) : api.agentCreateSession(body))));
+}
+
 export async function deleteSession(id) {
   apply(await guarded(() => api.agentDeleteSession(id)));
 }
