@@ -2,24 +2,62 @@
 
 Fields without an explicit alias read `IMA2_<FIELD>`; provider keys keep the names users
 already export (`OPENAI_API_KEY`, `XAI_API_KEY`, `GEMINI_API_KEY`, `VERTEX_SERVICE_ACCOUNT_JSON`).
+
+A few fields can also come from the data dir's `config.json` (the file svc-auth keeps); the
+environment wins over the file, the file over the default (`CONFIG_FILE_FIELDS`).
 """
 
 from __future__ import annotations
 
+import json
+import os
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from ima2_common import limits
+
+DEFAULT_HOME = Path("~/.ima2")
+# config.json path (nested keys) -> Settings field, for the fields the file may set
+CONFIG_FILE_FIELDS: dict[tuple[str, ...], str] = {("features", "cardNews"): "card_news"}
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The fields config.json sets (`CONFIG_FILE_FIELDS`); a missing or malformed file sets none."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    found: dict[str, Any] = {}
+    for keys, field in CONFIG_FILE_FIELDS.items():
+        value: Any = data
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, bool):
+            found[field] = value
+    return found
+
+
+class ConfigFileSource(PydanticBaseSettingsSource):
+    """config.json in the data dir (the one chosen by the arguments or IMA2_HOME)."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ reads the whole file once
+
+    def __call__(self) -> dict[str, Any]:
+        home = self.current_state.get("home") or os.environ.get("IMA2_HOME") or DEFAULT_HOME
+        return read_config_file(Path(home).expanduser() / "config.json")
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="IMA2_", extra="ignore", populate_by_name=True)
 
     # Data directory and server
-    home: Path = Field(default=Path("~/.ima2"), description="Data dir: config.json, generated/, db, logs")
+    home: Path = Field(default=DEFAULT_HOME, description="Data dir: config.json, generated/, db, logs")
     host: str = Field(default="127.0.0.1", description="Gateway bind address")
     port: int = Field(default=3333, description="Gateway port; the next free one is used when busy")
     configured_port: int = Field(default=0, description="The port asked for (set by `ima2 up` on fallback)")
@@ -124,7 +162,8 @@ class Settings(BaseSettings):
     card_news: bool = Field(
         default=False,
         validation_alias=AliasChoices("IMA2_CARD_NEWS", "IMA2_FEATURES_CARD_NEWS", "card_news"),
-        description="features.cardNews: serve the card news routes (absent, 404, when off)",
+        description="features.cardNews: serve the card news routes (absent, 404, when off); "
+        "also config.json `features.cardNews`",
     )
     card_news_concurrency: int = Field(default=2, description="Cards of one card news job made at once")
     agy_bin: str = Field(default="", description="The Antigravity CLI (default: agy on PATH)")
@@ -153,6 +192,24 @@ class Settings(BaseSettings):
     vertex_service_account_json: str = Field(
         default="", validation_alias=AliasChoices("VERTEX_SERVICE_ACCOUNT_JSON"), repr=False
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then the environment, then config.json, then the defaults."""
+        return (
+            init_settings,
+            env_settings,
+            ConfigFileSource(settings_cls),
+            dotenv_settings,
+            file_secret_settings,
+        )
 
     @cached_property
     def home_dir(self) -> Path:
