@@ -47,6 +47,8 @@ async def test_blocking_generate_returns_the_saved_image(
     sidecar = json.loads((folder / f"{body['filename']}.json").read_text())
     assert sidecar["prompt"] == "a shiba in space" and sidecar["requestId"] == request_id
     assert sidecar["provider"] == "api" and sidecar["kind"] == "classic"
+    # the emulator draws and revises the subject, as a real model does, not our research request
+    assert body["revisedPrompt"] == sidecar["revisedPrompt"] == "a shiba in space"
     assert (folder / body["filename"].replace(".png", ".thumb.jpg")).exists()
 
     upstream = (await sandbox.get("/_sandbox/requests", params={"upstream": "openai"})).json()["requests"]

@@ -42,7 +42,8 @@ def subject_of(text: str) -> str:
     words = head.split()
     if sep and words and len(words) <= 10 and words[0].lower() in _INSTRUCTION_VERBS:
         flat = rest
-    sentences = re.split(r"(?<=[.!?])\s+", flat)
+    # our research request follows the prompt as its own sentence, also after an unpunctuated prompt
+    sentences = re.split(r"(?<=[.!?])\s+|\s+(?=Research the subject)", flat)
     kept = [sentence for sentence in sentences if not sentence.lower().startswith("research ")]
     return " ".join(kept).strip() or "an image"
 
