@@ -53,9 +53,23 @@ export function Lightbox({ position, count, itemAt, indexAt, onMove, onClose }) 
     };
   }, []);
   useEffect(() => setConfirming(false), [position]);
+  // ←/→ wherever focus is while the lightbox is open (the dialog may hold it, or one of its buttons).
+  const keys = useRef(null);
+  useEffect(() => {
+    const onKey = (e) => {
+      if (e.target.tagName === "INPUT" || e.target.tagName === "TEXTAREA" || !dialog.current?.open) return;
+      if (e.key === "ArrowLeft" || e.key === "ArrowRight") {
+        e.preventDefault();
+        keys.current?.[e.key]();
+      }
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, []);
   if (!item) return html`<dialog ref=${dialog} class="lightbox" aria-label=${t("lightbox.title")}><p>${t("status.loading")}</p></dialog>`;
   const prev = () => position > 0 && onMove(position - 1);
   const next = () => position < count - 1 && onMove(position + 1);
+  keys.current = { ArrowLeft: prev, ArrowRight: next };
   const afterRemoval = () => {
     if (position >= count - 1 && position > 0) onMove(position - 1);
     else if (count <= 1) dialog.current.close();
@@ -74,16 +88,6 @@ export function Lightbox({ position, count, itemAt, indexAt, onMove, onClose }) 
     ref=${dialog}
     class="lightbox"
     aria-labelledby="lightbox-title"
-    onKeyDown=${(e) => {
-      if (e.target.tagName === "INPUT" || e.target.tagName === "TEXTAREA") return;
-      if (e.key === "ArrowLeft") {
-        e.preventDefault();
-        prev();
-      } else if (e.key === "ArrowRight") {
-        e.preventDefault();
-        next();
-      }
-    }}
   >
     <div class="lightbox-body">
       <div class="lightbox-media">
