@@ -17,16 +17,24 @@ export const livePhases = signal({});
 export const session = computed(() => workspace.value.session);
 export const openItems = computed(() => workspace.value.queue.filter((i) => i.status === "queued" || i.status === "running"));
 
-// Jobs seen ending on /api/events, newest last: a queue item whose job ended before the
-// workspace that lists it arrived (a quick answer) is reloaded at once.
+// Jobs seen running or ending on /api/events, newest last: a queue item whose job moved on before
+// the workspace that lists it arrived (the enqueue answer races the job's first events) is reloaded.
 const ended = [];
-const ENDED_KEEP = 200;
+const started = [];
+const SEEN_KEEP = 200;
+
+function remember(list, requestId) {
+  list.push(requestId);
+  if (list.length > SEEN_KEEP) list.shift();
+}
 
 function apply(next) {
   workspace.value = next;
   if (next.selectedSessionId) localStorage.setItem(SELECTED_KEY, next.selectedSessionId);
   const open = next.queue.filter((item) => item.status === "queued" || item.status === "running");
-  if (open.some((item) => ended.includes(item.requestId))) reloadSoon();
+  const movedOn = (item) =>
+    ended.includes(item.requestId) || (item.status === "queued" && started.includes(item.requestId));
+  if (open.some(movedOn)) reloadSoon();
 }
 
 async function guarded(call) {
@@ -113,16 +121,15 @@ export function followQueue() {
   const stop = onJobEvent((type, data) => {
     if (type === "replay-gap") return reloadSoon();
     const requestId = data.jobId || data.requestId;
-    if (type === "done" || type === "error") {
-      ended.push(requestId);
-      if (ended.length > ENDED_KEEP) ended.shift();
-    }
-    const mine = workspace.value.queue.some((item) => item.requestId === requestId);
-    if (!mine) return;
-    if (type === "phase" || type === "planning") {
-      livePhases.value = { ...livePhases.value, [requestId]: data.phase || type };
-    }
-    if (type === "phase" && data.phase === "streaming") reloadSoon(); // the item is running now
+    const phase = type === "phase" || type === "planning";
+    // past the "queued" phase the item's status is running on the server
+    const running = phase && data.phase !== "queued";
+    if (type === "done" || type === "error") remember(ended, requestId);
+    else if (running) remember(started, requestId);
+    const item = workspace.value.queue.find((i) => i.requestId === requestId);
+    if (!item) return;
+    if (phase) livePhases.value = { ...livePhases.value, [requestId]: data.phase || type };
+    if (running && item.status === "queued") reloadSoon(); // the item is running now
     if (type === "done" || type === "error") reloadSoon();
   });
   following = () => {
