@@ -159,6 +159,24 @@ IMAGE_TEMPLATES: dict[str, ImageTemplate] = {
     )
 }
 
+_ROLES = {
+    r.role: r
+    for r in (
+        Role("cover", "Cover", "bold cover visual that states the topic"),
+        Role("problem", "Why it matters", "a visual of the problem the reader faces"),
+        Role("insight", "Key insight", "a clear diagram of the key idea"),
+        Role("data", "By the numbers", "a simple chart-like visual with big shapes"),
+        Role("example", "Example", "a concrete everyday example scene"),
+        Role("summary", "Summary", "a tidy recap visual with three icons"),
+        Role("cta", "Next action", "an inviting visual of the next step"),
+    )
+}
+
+
+def _roles(*names: str) -> tuple[Role, ...]:
+    return tuple(_ROLES[name] for name in names)
+
+
 ROLE_TEMPLATES: dict[str, RoleTemplate] = {
     t.id: t
     for t in (
@@ -166,37 +184,19 @@ ROLE_TEMPLATES: dict[str, RoleTemplate] = {
             id="short-3",
             name="Short (3 cards)",
             description="Hook, one insight, a call to action.",
-            roles=(
-                Role("cover", "Cover", "bold cover visual that states the topic"),
-                Role("insight", "Key insight", "a clear diagram of the key idea"),
-                Role("cta", "Next action", "an inviting visual of the next step"),
-            ),
+            roles=_roles("cover", "insight", "cta"),
         ),
         RoleTemplate(
             id="mid-5",
             name="Standard (5 cards)",
             description="Cover, problem, insight, example, call to action.",
-            roles=(
-                Role("cover", "Cover", "bold cover visual that states the topic"),
-                Role("problem", "Why it matters", "a visual of the problem the reader faces"),
-                Role("insight", "Key insight", "a clear diagram of the key idea"),
-                Role("example", "Example", "a concrete everyday example scene"),
-                Role("cta", "Next action", "an inviting visual of the next step"),
-            ),
+            roles=_roles("cover", "problem", "insight", "example", "cta"),
         ),
         RoleTemplate(
             id="long-7",
             name="Long (7 cards)",
             description="Cover to summary with data and an example.",
-            roles=(
-                Role("cover", "Cover", "bold cover visual that states the topic"),
-                Role("problem", "Why it matters", "a visual of the problem the reader faces"),
-                Role("insight", "Key insight", "a clear diagram of the key idea"),
-                Role("data", "By the numbers", "a simple chart-like visual with big shapes"),
-                Role("example", "Example", "a concrete everyday example scene"),
-                Role("summary", "Summary", "a tidy recap visual with three icons"),
-                Role("cta", "Next action", "an inviting visual of the next step"),
-            ),
+            roles=_roles("cover", "problem", "insight", "data", "example", "summary", "cta"),
         ),
     )
 }
