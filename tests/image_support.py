@@ -112,6 +112,18 @@ async def history_rows(client: httpx.AsyncClient, **params: Any) -> list[dict[st
     return items
 
 
+def is_status_probe(call: dict[str, Any]) -> bool:
+    """Every running stack's launcher asks the OAuth and Grok model lists every few seconds (the
+    status in server.json), into the sandbox the tests share: not a call the request under test made."""
+    return call["method"] == "GET" and str(call["path"]).endswith("/models")
+
+
+async def calls_under_test(sandbox: httpx.AsyncClient, **params: str) -> list[dict[str, Any]]:
+    """What reached any upstream since the log was last cleared, the status probes aside."""
+    calls: list[dict[str, Any]] = (await sandbox.get("/_sandbox/requests", params=params)).json()["requests"]
+    return [c for c in calls if not is_status_probe(c)]
+
+
 async def upstream_calls(sandbox: httpx.AsyncClient, provider: str, path: str = "") -> list[dict[str, Any]]:
     response = await sandbox.get("/_sandbox/requests", params={"path": path} if path else {})
     calls = response.json()["requests"]

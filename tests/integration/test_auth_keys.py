@@ -20,6 +20,7 @@ import pytest
 from ima2_auth.credentials import SANDBOX_SECRETS
 from ima2_common.grpc_client import ServiceClient
 from ima2_proto.v1 import auth_pb2, auth_pb2_grpc
+from tests.image_support import calls_under_test
 from tests.stackctl import RunningStack
 
 AuthRpc = ServiceClient[auth_pb2_grpc.AuthServiceStub]
@@ -170,7 +171,7 @@ async def test_a_saved_key_is_used_at_once_and_removed_at_once(
     await sandbox.delete("/_sandbox/requests")
     refused = await client.post("/api/generate", json={"prompt": "a lighthouse", "provider": "api"})
     assert refused.status_code == 401 and refused.json()["code"] == "API_KEY_REQUIRED"
-    assert (await sandbox.get("/_sandbox/requests", params={"upstream": "openai"})).json()["requests"] == []
+    assert await calls_under_test(sandbox, upstream="openai") == []
     again = await client.delete("/api/keys/openai")
     assert again.json() == {"ok": True, "provider": "openai", "removed": False}
     for provider in ("xai", "gemini"):

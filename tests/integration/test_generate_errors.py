@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from ima2_common import limits
+from tests.image_support import calls_under_test
 from tests.stackctl import RunningStack, start_stack
 
 PNG_B64 = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 32).decode()
@@ -18,12 +19,6 @@ FLAT_KEYS = {"error", "code", "requestId", "upstreamCode", "upstreamType", "upst
 
 async def post(client: httpx.AsyncClient, **fields: object) -> httpx.Response:
     return await client.post("/api/generate", json={"prompt": "p", "provider": "api", **fields})
-
-
-async def upstream_calls(sandbox: httpx.AsyncClient) -> list[dict[str, object]]:
-    """What reached any upstream since the log was last cleared (image calls and key checks alike)."""
-    calls: list[dict[str, object]] = (await sandbox.get("/_sandbox/requests")).json()["requests"]
-    return calls
 
 
 @pytest.mark.parametrize(
@@ -60,7 +55,7 @@ async def test_bad_input_is_refused_before_any_job(
     body = response.json()
     assert body["code"] == code and set(body) >= FLAT_KEYS
     assert body["requestId"] == response.headers["x-request-id"]
-    assert await upstream_calls(sandbox) == []  # refused before any upstream call
+    assert await calls_under_test(sandbox) == []  # refused before any upstream call
     assert body["requestId"] not in {
         job["requestId"] for job in (await client.get("/api/inflight")).json()["jobs"]
     }
@@ -72,7 +67,7 @@ async def test_malformed_and_oversized_bodies(client: httpx.AsyncClient, sandbox
     assert bad.status_code == 400 and bad.json()["code"] == "INVALID_BODY"
     big = await client.post("/api/generate", content=b"x" * (limits.BODY_LIMIT_BYTES + 1))
     assert big.status_code == 413 and big.json()["code"] == "PAYLOAD_TOO_LARGE"
-    assert await upstream_calls(sandbox) == []
+    assert await calls_under_test(sandbox) == []
 
 
 @pytest.mark.parametrize(
@@ -108,7 +103,7 @@ async def test_upstream_failures_map_to_documented_codes(
     assert response.status_code == status, response.text
     body = response.json()
     assert body["code"] == code
-    calls = [c for c in await upstream_calls(sandbox) if str(c["path"]).endswith("/responses")]
+    calls = [c for c in await calls_under_test(sandbox) if str(c["path"]).endswith("/responses")]
     retried = fault.get("count") == 2  # a 5xx or a refusal is tried once more; the others are not
     assert len(calls) == (2 if retried else 1), calls
     assert "Invalid value" not in body["error"]  # upstream text never passes through
@@ -121,7 +116,7 @@ async def test_a_single_5xx_is_retried_once(client: httpx.AsyncClient, sandbox: 
     await sandbox.post("/_sandbox/faults", json={"upstream": "openai", "path": "/responses", "status": 503})
     response = await post(client)
     assert response.status_code == 200, response.text
-    assert len([c for c in await upstream_calls(sandbox) if str(c["path"]).endswith("/responses")]) == 2
+    assert len([c for c in await calls_under_test(sandbox) if str(c["path"]).endswith("/responses")]) == 2
 
 
 async def test_an_upstream_that_hangs_times_out(
@@ -131,7 +126,7 @@ async def test_an_upstream_that_hangs_times_out(
     await sandbox.post("/_sandbox/faults", json={"upstream": "openai", "path": "/responses", "mode": "hang"})
     response = await post(client)
     assert response.status_code == 504 and response.json()["code"] == "RESPONSES_IMAGE_TIMEOUT"
-    calls = [c for c in await upstream_calls(sandbox) if str(c["path"]).endswith("/responses")]
+    calls = [c for c in await calls_under_test(sandbox) if str(c["path"]).endswith("/responses")]
     assert len(calls) == 1  # a timeout is not retried
 
 
@@ -155,7 +150,7 @@ async def test_api_provider_without_key_fails_before_upstream(
             response = await http.post("/api/generate", json={"prompt": "p", "provider": "api", **extra})
             assert response.status_code == 401 and response.json()["code"] == "API_KEY_REQUIRED"
         assert (await http.get("/api/inflight")).json()["jobs"] == []
-    assert (await sandbox.get("/_sandbox/requests")).json()["requests"] == []
+    assert await calls_under_test(sandbox) == []
 
 
 def test_keyless_stack_reports_no_key(keyless_stack: RunningStack) -> None:

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from ima2_common import limits
-from tests.image_support import b64, data_url, jpeg_bytes, png_bytes, rid, sse_post
+from tests.image_support import b64, calls_under_test, data_url, jpeg_bytes, png_bytes, rid, sse_post
 from tests.stackctl import RunningStack, start_stack
 
 FLAT_KEYS = {"error", "code", "requestId", "upstreamCode", "upstreamType", "upstreamParam"}
@@ -149,7 +149,7 @@ async def test_node_refuses_bad_input_in_the_nested_envelope(
     assert_node_envelope(response, status, code, parent if isinstance(parent, str) else None)
     sse = await client.post("/api/node/generate", json=body, headers={"Accept": "text/event-stream"})
     assert_node_envelope(sse, status, code, parent if isinstance(parent, str) else None)
-    assert (await sandbox.get("/_sandbox/requests")).json()["requests"] == []
+    assert await calls_under_test(sandbox) == []
 
 
 async def test_grok_node_with_parent_and_two_refs_is_within_the_cap(client: httpx.AsyncClient) -> None:
@@ -260,7 +260,7 @@ async def test_api_key_required_before_upstream_on_every_route(
             "code"
         ] == "API_KEY_REQUIRED"
         assert (await http.get("/api/inflight")).json()["jobs"] == []
-    assert (await sandbox.get("/_sandbox/requests")).json()["requests"] == []
+    assert await calls_under_test(sandbox) == []
 
 
 def test_agy_status_without_the_cli(keyless_stack: RunningStack) -> None:

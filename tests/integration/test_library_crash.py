@@ -21,6 +21,7 @@ import httpx
 import pytest
 from PIL import Image
 
+from tests.image_support import calls_under_test
 from tests.integration.library_stacks import (
     STACK_ENV,
     create_database,
@@ -94,7 +95,7 @@ async def test_extraction_without_a_key_fails_before_upstream(
             "styleSheet": None,
             "enabled": False,
         }
-    assert (await sandbox.get("/_sandbox/requests")).json()["requests"] == []
+    assert await calls_under_test(sandbox) == []
 
 
 async def test_oversized_bodies_are_refused(special: RunningStack) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.image_support import calls_under_test
+
 SECRET_PROMPT = "a-prompt-that-must-not-echo"
 
 
@@ -48,7 +50,7 @@ async def test_flat_and_keys_routes(
         assert answer["ok"] is False and set(answer) == {"ok", "error", "code"}
     else:
         assert answer["requestId"] == response.headers["x-request-id"]
-    assert (await sandbox.get("/_sandbox/requests")).json()["requests"] == []
+    assert await calls_under_test(sandbox) == []
 
 
 async def test_a_field_message_names_the_field_not_the_value(client: httpx.AsyncClient) -> None:
@@ -65,8 +67,7 @@ async def test_empty_strings_mean_the_defaults(client: httpx.AsyncClient, sandbo
     assert response.status_code == 200, response.text
     answer = response.json()
     assert (answer["quality"], answer["size"], answer["model"]) == ("medium", "1024x1024", "gpt-5.4-mini")
-    calls = (await sandbox.get("/_sandbox/requests")).json()["requests"]
-    assert len(calls) == 1
+    assert len(await calls_under_test(sandbox)) == 1
 
 
 @pytest.mark.parametrize(

@@ -122,7 +122,9 @@ class GrpcServer:
         self.name = name
         self.address = address
         self.health = AsyncHealthServicer()
-        self.server = grpc.aio.server(interceptors=[ContextInterceptor()], options=GRPC_OPTIONS)
+        # Without SO_REUSEPORT a port that is taken fails the bind instead of being silently shared.
+        options = [*GRPC_OPTIONS, ("grpc.so_reuseport", 0)]
+        self.server = grpc.aio.server(interceptors=[ContextInterceptor()], options=options)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         self.port = 0
 

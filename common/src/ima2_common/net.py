@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
+from collections.abc import Collection
 
 
 def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+    return free_ports(1, host)[0]
+
+
+def free_ports(count: int, host: str = "127.0.0.1", exclude: Collection[int] = ()) -> list[int]:
+    """`count` distinct ports free right now. Each socket stays bound until all are chosen: closed
+    one by one, the kernel hands the same port out twice about once in 500 bursts of eight."""
+    ports: list[int] = []
+    with contextlib.ExitStack() as held:
+        while len(ports) < count:
+            sock = held.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+            sock.bind((host, 0))
+            port = int(sock.getsockname()[1])
+            if port not in exclude:
+                ports.append(port)
+    return ports
 
 
 def port_is_free(host: str, port: int) -> bool:

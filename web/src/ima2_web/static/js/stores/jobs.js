@@ -20,6 +20,8 @@ const channelOpen = new Promise((resolve) => {
   markOpen = resolve;
 });
 const channelReady = () => Promise.race([channelOpen, new Promise((resolve) => setTimeout(resolve, 3000))]);
+// Jobs whose start request has not been answered: the server may not list them in flight yet.
+const submitting = new Set();
 
 function restore() {
   try {
@@ -111,11 +113,14 @@ export async function startJob(kind, route, body, { prompt } = {}) {
     maxImages: body.maxImages || body.n || 1,
     mine: true,
   });
+  submitting.add(requestId);
   try {
     await channelReady();
     await route({ ...body, async: true, requestId });
   } catch (err) {
     fail(requestId, err);
+  } finally {
+    submitting.delete(requestId);
   }
   return requestId;
 }
@@ -206,6 +211,8 @@ async function fillFromHistory(requestId) {
 
 /** Bring running jobs in line with the server: ended ones leave, foreign ones appear. */
 export async function reconcile() {
+  // Only jobs the server knew of when it was asked: one started meanwhile is not missing from its answer.
+  const known = new Set(jobs.value.filter((j) => j.state === "running" && !submitting.has(j.requestId)).map((j) => j.requestId));
   let active;
   try {
     active = (await api.inflight()).jobs || [];
@@ -228,7 +235,7 @@ export async function reconcile() {
     }
   }
   for (const job of jobs.value) {
-    if (job.state !== "running" || ids.has(job.requestId)) continue;
+    if (job.state !== "running" || !known.has(job.requestId) || ids.has(job.requestId)) continue;
     // It ended while we were not listening: its result, if any, is in the history.
     let items = [];
     try {
@@ -237,7 +244,7 @@ export async function reconcile() {
       if (!(err instanceof ApiError)) throw err;
     }
     if (items.length) update(job.requestId, (j) => ({ state: "done", phase: "done", images: addImages(j, items.reverse()) }));
-    else if (job.mine) update(job.requestId, { state: "ended", phase: "ended" });
+    else if (job.mine) update(job.requestId, (j) => (j.state === "running" ? { state: "ended", phase: "ended" } : {}));
     else forget(job.requestId);
   }
 }
