@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterator
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -12,17 +12,26 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def free_ports(count: int, host: str = "127.0.0.1", exclude: Collection[int] = ()) -> list[int]:
-    """`count` distinct ports free right now. Each socket stays bound until all are chosen: closed
-    one by one, the kernel hands the same port out twice about once in 500 bursts of eight."""
-    ports: list[int] = []
+    with reserved_ports(host, exclude) as take:
+        return [take() for _ in range(count)]
+
+
+@contextlib.contextmanager
+def reserved_ports(host: str = "127.0.0.1", exclude: Collection[int] = ()) -> Iterator[Callable[[], int]]:
+    """`take()` gives a port free right now and distinct from every other taken in the block: each
+    socket stays bound until the block ends (closed one by one, the kernel hands the same port out
+    twice about once in 500 bursts of eight)."""
     with contextlib.ExitStack() as held:
-        while len(ports) < count:
-            sock = held.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-            sock.bind((host, 0))
-            port = int(sock.getsockname()[1])
-            if port not in exclude:
-                ports.append(port)
-    return ports
+
+        def take() -> int:
+            while True:
+                sock = held.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+                sock.bind((host, 0))
+                port = int(sock.getsockname()[1])
+                if port not in exclude:
+                    return port
+
+        yield take
 
 
 def port_is_free(host: str, port: int) -> bool:

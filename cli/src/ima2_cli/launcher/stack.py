@@ -10,6 +10,7 @@ import signal
 import sys
 import sysconfig
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from ima2_common.files import write_json_atomic
 from ima2_common.grpc_client import ServiceClient
 from ima2_common.nats_server import ClusterNode, nats_command, write_config
 from ima2_common.nats_util import server_list
-from ima2_common.net import free_ports, port_is_free
+from ima2_common.net import port_is_free, reserved_ports
 from ima2_common.settings import Settings
 
 SERVICES = {"auth": "ima2_auth", "library": "ima2_library", "image": "ima2_image", "video": "ima2_video"}
@@ -116,16 +117,16 @@ class Stack:
             ports.append(choose_port(self.options.host, ports[-1] + 1))
         return ports
 
-    def _nats_nodes(self, env: dict[str, str], ports: list[int]) -> list[ManagedProcess]:
+    def _nats_nodes(self, env: dict[str, str], take_port: Callable[[], int]) -> list[ManagedProcess]:
         """One server, or a JetStream cluster whose nodes route to each other on loopback."""
         count = self.options.scale.of("nats")
-        client_ports = [ports.pop() for _ in range(count)]
+        client_ports = [take_port() for _ in range(count)]
         self.nats_ports = client_ports
         logs, base = self.settings.logs_dir, self.settings.nats_dir
         if count == 1:
             config = write_config(base / "nats.conf", "127.0.0.1", client_ports[0], base / "jetstream")
             return [ManagedProcess("nats", nats_command(config), env, logs / "nats.log")]
-        route_ports = [ports.pop() for _ in range(count)]
+        route_ports = [take_port() for _ in range(count)]
         routes = tuple(f"nats-route://127.0.0.1:{p}" for p in route_ports)
         nodes = []
         for index in range(count):
@@ -147,19 +148,15 @@ class Stack:
             folder.mkdir(parents=True, exist_ok=True)
         self.gateway_ports = self._gateway_ports()
         self.gateway_port = self.gateway_ports[0]
-        nats_count = scale.of("nats")
-        wanted = (
-            nats_count * (2 if nats_count > 1 else 1)
-            + sum(scale.of(f"svc-{name}") for name in SERVICES)
-            + int(self.options.sandbox)
-        )
         # Chosen together: gRPC servers would otherwise share a port handed out twice (SO_REUSEPORT).
-        ports = free_ports(wanted, exclude=self.gateway_ports)
-        self.replica_addresses = {
-            name: [f"127.0.0.1:{ports.pop()}" for _ in range(scale.of(f"svc-{name}"))] for name in SERVICES
-        }
-        env = dict(os.environ)
-        procs: dict[str, list[ManagedProcess]] = {"nats": self._nats_nodes(env, ports)}
+        with reserved_ports(exclude=self.gateway_ports) as take_port:
+            self.replica_addresses = {
+                name: [f"127.0.0.1:{take_port()}" for _ in range(scale.of(f"svc-{name}"))]
+                for name in SERVICES
+            }
+            env = dict(os.environ)
+            procs: dict[str, list[ManagedProcess]] = {"nats": self._nats_nodes(env, take_port)}
+            sandbox_port = take_port() if self.options.sandbox else 0
         env.update(
             {
                 "IMA2_HOME": str(home),
@@ -174,7 +171,6 @@ class Stack:
             }
         )
         if self.options.sandbox:
-            sandbox_port = ports.pop()
             env.update(sandbox_environment(f"http://127.0.0.1:{sandbox_port}", home))
             procs["sandbox"] = [
                 ManagedProcess(
