@@ -140,6 +140,18 @@ async def test_admission_limit_and_request_id_reuse(nats_url: str) -> None:
         await runtime.close()
 
 
+async def test_every_ended_job_is_listed_while_others_list_at_once(runtimes: list[Runtime]) -> None:
+    registry = runtimes[0].registry
+    ended = [unique(f"listed{i}") for i in range(30)]
+    for request_id in ended:
+        await registry.admit(request_id, "image", {}, "owner")
+        assert await registry.finish(request_id, "completed")
+    for _ in range(20):
+        listings = await asyncio.gather(*(runtime.registry.terminal() for runtime in runtimes * 5))
+        for listing in listings:
+            assert set(ended) <= {snapshot["requestId"] for snapshot in listing}
+
+
 async def test_a_running_job_keeps_its_lease(runtimes: list[Runtime]) -> None:
     runtime = runtimes[0]
     request_id = unique("lease")
@@ -191,6 +203,25 @@ async def test_expired_lease_is_ended_once_by_racing_runtimes(runtimes: list[Run
     found = await job_events(runtimes[0].nc, "video", request_id, until_terminal=True)
     assert [(name, data["code"]) for name, data in found] == [(events.ERROR, "JOB_TRACKING_TIMEOUT")]
     assert not await runtimes[1].registry.is_active(request_id)
+
+
+async def test_a_live_owner_keeps_a_job_whose_lease_ran_out(runtimes: list[Runtime]) -> None:
+    owner, reaper = runtimes
+    request_id = unique("stalled")
+    release = asyncio.Event()
+
+    async def work(job: Job) -> dict[str, Any]:
+        await release.wait()
+        return {"ok": True}
+
+    stream = owner.runner.run(request_id, "image", {}, work, async_mode=True)
+    assert (await anext(stream)).event == events.ACCEPTED
+    # As if the owner's renewals had been lost while its NATS node failed over.
+    await reaper.runner.reap_expired([request_id])
+    assert await reaper.registry.is_active(request_id)
+    release.set()
+    found = await job_events(reaper.nc, "image", request_id, until_terminal=True)
+    assert [name for name, _ in found] == [events.DONE]
 
 
 async def test_cancel_of_an_orphaned_job_is_ended_by_one_replica(runtimes: list[Runtime]) -> None:

@@ -8,12 +8,15 @@ terminal bucket, which expires after five minutes.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import Any
 
-from nats.js.errors import KeyNotFoundError, NoKeysError
+from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
+
+from ima2_common.nats_util import bucket_keys
 
 SLOTS_KEY = "slots"
 
@@ -64,9 +67,6 @@ class InflightView:
         return len(await self.slots())
 
     async def terminal(self) -> list[dict[str, Any]]:
-        try:
-            keys = await self.terminal_kv.keys()
-        except NoKeysError:
-            return []
-        snapshots = [await _get_json(self.terminal_kv, key) for key in keys]
+        keys = await bucket_keys(self.terminal_kv)
+        snapshots = await asyncio.gather(*(_get_json(self.terminal_kv, key) for key in keys))
         return sorted((s for s in snapshots if s), key=lambda s: s.get("finishedAt", 0), reverse=True)

@@ -72,6 +72,17 @@ async def ensure_events_stream(js: JetStreamContext, replicas: int = 1) -> None:
         await js.update_stream(config)
 
 
+async def bucket_keys(kv: KeyValue) -> list[str]:
+    """The keys of a KV bucket, from the stream's own subject list in one request.
+
+    nats-py's `KeyValue.keys()` decides it has seen every key from a race between its watcher and
+    a consumer-info call: with a few listings at once it answers early about one time in ten, and
+    the listing misses keys. Keys whose last entry is a delete marker are listed too."""
+    prefix = kv._pre  # the client keeps the bucket's subject prefix and stream name private
+    info = await kv._js.stream_info(kv._stream, subjects_filter=prefix + ">")
+    return [subject[len(prefix) :] for subject in info.state.subjects or {}]
+
+
 async def jobs_bucket(js: JetStreamContext, replicas: int = 1) -> KeyValue:
     return await js.create_key_value(KeyValueConfig(bucket=events.JOBS_BUCKET, history=1, replicas=replicas))
 

@@ -72,13 +72,15 @@ class JobRegistry(InflightView):
         expires = now_ms() + self.lease_ms
 
         def claim(slots: dict[str, int]) -> None:
+            if slots.get(request_id) == expires:
+                return  # an earlier try landed with its answer lost (NATS failing over)
             if request_id in slots:
                 raise Ima2Error("REQUEST_ID_IN_USE")
             if len(slots) >= self.max_parallel:
                 raise Ima2Error("TOO_MANY_JOBS", extra={"retryAfter": 5})
             slots[request_id] = expires
 
-        await self._mutate_slots(claim)
+        await _again(lambda: self._mutate_slots(claim))
         record = {
             "requestId": request_id,
             "kind": kind,
@@ -88,7 +90,7 @@ class JobRegistry(InflightView):
             "meta": meta,
             "owner": owner,
         }
-        revision = await self.jobs.put(job_key(request_id), json.dumps(record).encode())
+        revision = await _again(lambda: self.jobs.put(job_key(request_id), json.dumps(record).encode()))
         return record, revision
 
     async def set_phase(self, request_id: str, phase: str, record: dict[str, Any], revision: int) -> int:

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import nats.errors
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
@@ -41,6 +42,7 @@ PUBLISH_TIMEOUT = 2.0
 # ends sooner writes no phase at all, and a long phase shows up within a quarter of a second.
 PHASE_RECORD_DELAY = 0.25
 TERMINAL_PUBLISH_TRIES = 5
+OWNER_PROBE_SECONDS = 1.0
 
 
 async def publish_event(js: JetStreamContext, kind: str, request_id: str, event: JobEvent) -> int:
@@ -172,6 +174,7 @@ class JobRunner:
 
     async def start(self) -> None:
         await self.nc.subscribe(events.CANCEL_SUBJECT, cb=self._on_cancel)
+        await self.nc.subscribe(events.OWNER_PROBE_SUBJECT, cb=self._on_owner_probe)
         # One replica of any job service takes each orphaned cancel (its owner did not answer).
         await self.nc.subscribe(
             events.ORPHAN_CANCEL_SUBJECT, queue=events.JOB_SERVICES_QUEUE, cb=self._on_orphan_cancel
@@ -198,6 +201,20 @@ class JobRunner:
         if msg.reply:
             await msg.respond(json.dumps({"requestId": request_id, "active": True, "aborted": True}).encode())
 
+    async def _on_owner_probe(self, msg: Msg) -> None:
+        job = self.jobs.get(msg.data.decode())
+        if job is not None and not job.ended and msg.reply:
+            await msg.respond(b"1")
+
+    async def _owner_answers(self, request_id: str) -> bool:
+        try:
+            await self.nc.request(
+                events.OWNER_PROBE_SUBJECT, request_id.encode(), timeout=OWNER_PROBE_SECONDS
+            )
+        except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
+            return False
+        return True
+
     async def _on_orphan_cancel(self, msg: Msg) -> None:
         request_id = msg.data.decode()
         ended = await self.end_elsewhere(request_id, "canceled", Ima2Error("GENERATION_CANCELED"))
@@ -217,10 +234,18 @@ class JobRunner:
         return True
 
     async def reap_expired(self, expired: list[str] | None = None) -> None:
-        """End jobs whose owner stopped renewing its lease (its service died)."""
-        for request_id in expired if expired is not None else await self.registry.expired():
-            if await self.end_elsewhere(request_id, "error", Ima2Error("JOB_TRACKING_TIMEOUT")):
-                log.warning("job lease expired", extra=log_fields(jobRequestId=request_id))
+        """End jobs whose owner stopped renewing its lease and does not answer for them (it died).
+
+        An owner that is alive but could not renew (its NATS node went away mid-request) still
+        answers the probe, and its job goes on."""
+        request_ids = expired if expired is not None else await self.registry.expired()
+        await asyncio.gather(*(self._reap(request_id) for request_id in request_ids))
+
+    async def _reap(self, request_id: str) -> None:
+        if await self._owner_answers(request_id):
+            return
+        if await self.end_elsewhere(request_id, "error", Ima2Error("JOB_TRACKING_TIMEOUT")):
+            log.warning("job lease expired", extra=log_fields(jobRequestId=request_id))
 
     async def _lease_loop(self) -> None:
         """Renew this replica's leases and end the jobs of replicas that stopped renewing theirs.

@@ -14,10 +14,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError, NoKeysError
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
 from ima2_common.errors import Ima2Error
+from ima2_common.nats_util import bucket_keys
 
 KEY_PREFIX = "s."
 
@@ -150,11 +151,7 @@ class KvSessionStore:
         await (await self._kv()).delete(_key(session_id))
 
     async def all(self) -> list[SwitchSession]:
-        kv = await self._kv()
-        try:
-            keys = await kv.keys()
-        except NoKeysError:
-            return []
+        keys = await bucket_keys(await self._kv())
         sessions = await asyncio.gather(*(self.get(_session_id(key)) for key in keys))
         return [s for s in sessions if s is not None]
 
