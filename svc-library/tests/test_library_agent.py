@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from ima2_common import agent
@@ -47,3 +49,24 @@ async def test_queue_transitions_are_compare_and_set(database: Database) -> None
     )
     assert changed and done["resultImages"] == [{"filename": "x.png"}]
     assert [i["id"] for i in await store.list_queue(made["id"], [agent.SUCCEEDED], 10)] == [item["id"]]
+
+
+async def test_a_sessions_items_start_in_turn(database: Database) -> None:
+    store = AgentStore(database)
+    made = await store.create_session({"generationSettings": {"parallelism": 2}})
+    items = [
+        await store.create_queue_item({"sessionId": made["id"], "requestId": f"turn-{n}", "prompt": "p"})
+        for n in range(4)
+    ]
+    ids = [item["id"] for item in items]
+    running = {"status": agent.RUNNING}
+    answers = await asyncio.gather(*(store.start_in_turn(item_id, running) for item_id in reversed(ids)))
+    started = {item["id"] for item, ok, _ in answers if ok}
+    assert started == set(ids[:2])
+    waiting, ok, ahead = await store.start_in_turn(ids[2], running)
+    assert not ok and waiting["status"] == agent.QUEUED and [i["id"] for i in ahead] == ids[:2]
+    await store.transition(ids[0], agent.OPEN_STATUSES, {"status": agent.SUCCEEDED})
+    assert (await store.start_in_turn(ids[2], running))[1]
+    assert [i["id"] for i in (await store.start_in_turn(ids[3], running))[2]] == ids[1:3]
+    await store.transition(ids[3], agent.OPEN_STATUSES, {"status": agent.CANCELED})
+    assert await store.start_in_turn(ids[3], running) == (await store.get_queue_item(ids[3]), False, [])

@@ -173,6 +173,42 @@ async def test_cancel_then_retry(
     assert final["status"] == "succeeded" and final["attempts"] == 2 and final["errorCode"] is None
 
 
+async def test_a_sessions_items_run_in_order_parallelism_at_once(
+    client: httpx.AsyncClient, sandbox: httpx.AsyncClient, session: dict[str, Any]
+) -> None:
+    sid = session["id"]
+    await sandbox.post("/_sandbox/faults", json=HANG)
+
+    async def queue(prompt: str) -> dict[str, Any]:
+        queued = await client.post(f"{SESSIONS}/{sid}/queue", json={"prompt": prompt})
+        assert queued.status_code == 202, queued.text
+        item: dict[str, Any] = queued.json()["queueItem"]
+        return item
+
+    first, second = await queue("/generate one moon"), await queue("/generate two moons")
+    await wait_until(lambda: _running(client, sid, first["id"]))
+    # The second one's job is admitted and shown waiting, but its item does not start.
+    await wait_until(lambda: _phase(client, second["requestId"], "queued"))
+    assert (await item_status(client, sid, second["id"]))["status"] == "queued"
+    assert (await client.post(f"/api/agent/queue/{first['id']}/cancel")).status_code == 200
+    await wait_until(lambda: _running(client, sid, second["id"]))
+
+    answered = await client.post(f"{SESSIONS}/{sid}/queue", json={"prompt": "/parallelism 2"})
+    assert answered.status_code == 200 and answered.json()["queueItem"] is None
+    third = await queue("/generate three moons")
+    await wait_until(lambda: _running(client, sid, third["id"]))
+    assert (await item_status(client, sid, second["id"]))["status"] == "running"
+    for item in (second, third):
+        assert (await client.post(f"/api/agent/queue/{item['id']}/cancel")).status_code == 200
+    started = [(await item_status(client, sid, i["id"]))["startedAt"] for i in (first, second, third)]
+    assert started == sorted(started)
+
+
+async def _phase(client: httpx.AsyncClient, request_id: str, phase: str) -> bool:
+    jobs = (await client.get("/api/inflight", params={"kind": agent.JOB_KIND})).json()["jobs"]
+    return any(job["requestId"] == request_id and job["phase"] == phase for job in jobs)
+
+
 async def _listed(client: httpx.AsyncClient, request_id: str) -> bool:
     jobs = (await client.get("/api/inflight", params={"kind": agent.JOB_KIND})).json()["jobs"]
     return any(job["requestId"] == request_id for job in jobs)

@@ -121,3 +121,35 @@ async def test_history_written_through_one_gateway_is_read_through_the_other(
     assert done.status_code == 200, done.text
     rows = await history_rows(two)
     assert any(row.get("requestId") == request_id for row in rows), [r.get("requestId") for r in rows[:3]]
+
+
+async def test_a_sessions_agent_items_take_turns_across_replicas(
+    scaled: Scaled, gateways: list[httpx.AsyncClient], sandbox: httpx.AsyncClient
+) -> None:
+    one, two = gateways
+    made = await one.post("/api/agent/sessions", json={"generationSettings": {"provider": "api"}})
+    sid = made.json()["session"]["id"]
+    await sandbox.post("/_sandbox/faults", json=HANG)
+    try:
+        items = []
+        for n in range(SCALE["svc-image"]):
+            queued = await gateways[n % 2].post(
+                f"/api/agent/sessions/{sid}/queue", json={"prompt": f"/generate moon {n}"}
+            )
+            assert queued.status_code == 202, queued.text
+            items.append(queued.json()["queueItem"])
+        async with Registry(scaled) as registry:
+            owners = await wait_until(lambda: _owners(registry, [i["requestId"] for i in items]))
+        assert len(set(owners)) > 1  # on different replicas, yet one at a time
+        await wait_until(lambda: _statuses(two, sid, ["running", "queued", "queued"]))
+        assert (await one.post(f"/api/agent/queue/{items[0]['id']}/cancel")).status_code == 200
+        await wait_until(lambda: _statuses(two, sid, ["canceled", "running", "queued"]))
+    finally:
+        await cancel_all(one)
+        await wait_until(lambda: idle(two))
+        await one.delete(f"/api/agent/sessions/{sid}")
+
+
+async def _statuses(client: httpx.AsyncClient, session_id: str, expected: list[str]) -> bool:
+    queue = (await client.get(f"/api/agent/sessions/{session_id}/queue")).json()["queue"]
+    return [item["status"] for item in reversed(queue)] == expected

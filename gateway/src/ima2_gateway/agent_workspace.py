@@ -1,18 +1,17 @@
 """Reading Agent Mode for the routes: the workspace payload, the manifest, the recent errors.
 
-Queue items follow their jobs; an item whose job ended without its worker writing the ending (the
-worker was killed and the lease reaper ended the job) is marked here, when the queue is read, from
-the job registry's terminal snapshot: failed (retryable) with the job's code.
+Queue items follow their jobs: an open item whose job is gone is settled when the queue is read
+(`ima2_common.agent_items`).
 """
 
 from __future__ import annotations
 
 import json
-import time
 import xml.etree.ElementTree as ET
 from typing import Any
 
 from ima2_common import agent
+from ima2_common.agent_items import settle_orphan
 from ima2_common.errors import Ima2Error
 from ima2_common.grpc_client import ServiceClient
 from ima2_common.inflight import InflightView
@@ -63,31 +62,7 @@ class AgentWorkspaces:
         return [await self.reconcile(item) for item in items]
 
     async def reconcile(self, item: dict[str, Any]) -> dict[str, Any]:
-        """The item, ended as its job ended when the job is gone but the item still looks open."""
-        if item["status"] not in agent.OPEN_STATUSES:
-            return item
-        request_id = item["requestId"]
-        if await self.registry.is_active(request_id):
-            return item
-        snapshot = await self.registry.terminal_snapshot(request_id)
-        if snapshot is None:
-            # Never admitted yet (just queued) or long forgotten: only an old one is given up.
-            if int(time.time() * 1000) - int(item.get("startedAt") or item["createdAt"]) < 3 * self.lease_ms:
-                return item
-            code = "JOB_TRACKING_TIMEOUT"
-        elif snapshot.get("status") == "completed":
-            return item  # its worker is writing the ending
-        else:
-            code = str(snapshot.get("errorCode") or "JOB_TRACKING_TIMEOUT")
-        status = agent.CANCELED if code == "GENERATION_CANCELED" else agent.FAILED
-        fields = {
-            "status": status,
-            "errorCode": code,
-            "errorMessage": Ima2Error(code).message,
-            "finishedAt": int(time.time() * 1000),
-        }
-        ended, _ = await self.transition(item["id"], agent.OPEN_STATUSES, fields)
-        return ended
+        return await settle_orphan(item, self.registry, self.transition, self.lease_ms)
 
     async def workspace(self, selected: str | None) -> dict[str, Any]:
         sessions = await self.sessions()

@@ -91,6 +91,11 @@ class AgentStoreStub:
                 request_serializer=ima2__proto_dot_v1_dot_agent__pb2.AgentTransition.SerializeToString,
                 response_deserializer=ima2__proto_dot_v1_dot_agent__pb2.AgentDoc.FromString,
                 _registered_method=True)
+        self.StartQueueItem = channel.unary_unary(
+                '/ima2.v1.AgentStore/StartQueueItem',
+                request_serializer=ima2__proto_dot_v1_dot_agent__pb2.AgentPatch.SerializeToString,
+                response_deserializer=ima2__proto_dot_v1_dot_agent__pb2.AgentDoc.FromString,
+                _registered_method=True)
 
 
 class AgentStoreServicer:
@@ -174,6 +179,15 @@ class AgentStoreServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StartQueueItem(self, request, context):
+        """Starts a queued item (sets the patch) when it is its turn: fewer of its session's items are
+        running or queued before it than the session's parallelism. id = item id; answers
+        {item, started, ahead: [the items in its way]}.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AgentStoreServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -230,6 +244,11 @@ def add_AgentStoreServicer_to_server(servicer, server):
             'TransitionQueueItem': grpc.unary_unary_rpc_method_handler(
                     servicer.TransitionQueueItem,
                     request_deserializer=ima2__proto_dot_v1_dot_agent__pb2.AgentTransition.FromString,
+                    response_serializer=ima2__proto_dot_v1_dot_agent__pb2.AgentDoc.SerializeToString,
+            ),
+            'StartQueueItem': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartQueueItem,
+                    request_deserializer=ima2__proto_dot_v1_dot_agent__pb2.AgentPatch.FromString,
                     response_serializer=ima2__proto_dot_v1_dot_agent__pb2.AgentDoc.SerializeToString,
             ),
     }
@@ -530,6 +549,33 @@ class AgentStore:
             target,
             '/ima2.v1.AgentStore/TransitionQueueItem',
             ima2__proto_dot_v1_dot_agent__pb2.AgentTransition.SerializeToString,
+            ima2__proto_dot_v1_dot_agent__pb2.AgentDoc.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartQueueItem(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ima2.v1.AgentStore/StartQueueItem',
+            ima2__proto_dot_v1_dot_agent__pb2.AgentPatch.SerializeToString,
             ima2__proto_dot_v1_dot_agent__pb2.AgentDoc.FromString,
             options,
             channel_credentials,

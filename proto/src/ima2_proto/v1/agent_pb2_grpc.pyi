@@ -42,6 +42,11 @@ class AgentStoreStub:
     """Compare-and-set: applies the patch only when the item's status is one of from_status;
     answers {item, changed}.
     """
+    StartQueueItem: _aio.UnaryUnaryMultiCallable[_agent_pb2.AgentPatch, _agent_pb2.AgentDoc]
+    """Starts a queued item (sets the patch) when it is its turn: fewer of its session's items are
+    running or queued before it than the session's parallelism. id = item id; answers
+    {item, started, ahead: [the items in its way]}.
+    """
 
 class AgentStoreServicer(metaclass=_abc_1.ABCMeta):
     """svc-library: the stored sessions, turns and queue items."""
@@ -133,6 +138,17 @@ class AgentStoreServicer(metaclass=_abc_1.ABCMeta):
     ) -> _abc.Awaitable[_agent_pb2.AgentDoc]:
         """Compare-and-set: applies the patch only when the item's status is one of from_status;
         answers {item, changed}.
+        """
+
+    @_abc_1.abstractmethod
+    def StartQueueItem(
+        self,
+        request: _agent_pb2.AgentPatch,
+        context: _aio.ServicerContext[_agent_pb2.AgentPatch, _abc.Awaitable[_agent_pb2.AgentDoc]],
+    ) -> _abc.Awaitable[_agent_pb2.AgentDoc]:
+        """Starts a queued item (sets the patch) when it is its turn: fewer of its session's items are
+        running or queued before it than the session's parallelism. id = item id; answers
+        {item, started, ahead: [the items in its way]}.
         """
 
 def add_AgentStoreServicer_to_server(servicer: AgentStoreServicer, server: _aio.Server) -> None: ...

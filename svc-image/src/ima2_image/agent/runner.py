@@ -2,20 +2,22 @@
 
 A queue item's status in the library follows its job: `running` once the job's work starts,
 `succeeded` / `failed` / `canceled` when it ends (compare-and-set, so a late writer never undoes
-an ending). A job whose worker died leaves its item `running`; the gateway marks such an item
-failed when it reads the queue (the job registry no longer lists it).
+an ending). A session's items start in the order they were queued, at most `parallelism` at once
+across every replica (svc-library decides whose turn it is). A job whose worker died leaves its
+item `running`; it is marked failed when the queue is read or when a later item waits behind it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-import weakref
 from collections.abc import AsyncIterator
 from typing import Any
 
 from ima2_common import agent
+from ima2_common.agent_items import settle_orphan
 from ima2_common.errors import Ima2Error
 from ima2_common.logging import log_fields
 from ima2_common.media import to_data_url
@@ -34,7 +36,7 @@ from ima2_jobs.runner import Job
 from ima2_proto.v1 import common_pb2, image_pb2, library_pb2
 
 log = logging.getLogger("ima2.image.agent")
-ENDED = (agent.SUCCEEDED, agent.FAILED, agent.CANCELED)
+TURN_CHECK_SECONDS = 1.0  # a waiting item looks again this often (another replica's item may end)
 
 
 def now_ms() -> int:
@@ -71,15 +73,7 @@ class AgentRunner:
         self.deps = deps
         self.records = records
         self.planner = planner
-        # One item at a time per session in this replica: each builds on the current image.
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-
-    def _lock(self, session_id: str) -> asyncio.Lock:
-        lock = self._locks.get(session_id)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[session_id] = lock
-        return lock
+        self._item_ended = asyncio.Condition()  # an item of this replica ended: a turn may be free
 
     # -- messages
 
@@ -170,6 +164,8 @@ class AgentRunner:
             await self.records.transition(item_id, agent.OPEN_STATUSES, fields)
         except Ima2Error as exc:
             log.warning("agent item not ended", extra=log_fields(code=exc.code, status=status))
+        async with self._item_ended:
+            self._item_ended.notify_all()
 
     async def _work(
         self, job: Job, files: StoredFiles, item: dict[str, Any], info: JobInfo
@@ -177,16 +173,8 @@ class AgentRunner:
         session_id = item["sessionId"]
         try:
             await job.phase("queued")
-            async with self._lock(session_id):
-                job.raise_if_canceled()
-                _, changed = await self.records.transition(
-                    item["id"],
-                    (agent.QUEUED,),
-                    {"status": agent.RUNNING, "startedAt": now_ms(), "attempts": item["attempts"] + 1},
-                )
-                if not changed:
-                    raise asyncio.CancelledError
-                result = await self._run(job, files, item, info)
+            await self._take_turn(job, item)
+            result = await self._run(job, files, item, info)
         except asyncio.CancelledError:
             await asyncio.shield(self._end(item["id"], agent.CANCELED, Ima2Error("GENERATION_CANCELED")))
             raise
@@ -197,6 +185,24 @@ class AgentRunner:
             raise
         await self._end(item["id"], agent.SUCCEEDED, None, resultImages=result["images"])
         return result
+
+    async def _take_turn(self, job: Job, item: dict[str, Any]) -> None:
+        """Wait until the item may run (its session's earlier items, `parallelism` at once), then
+        mark it running. Items in its way whose job is gone are settled meanwhile."""
+        registry = self.deps.runner.registry
+        while True:
+            job.raise_if_canceled()
+            fields = {"status": agent.RUNNING, "startedAt": now_ms(), "attempts": item["attempts"] + 1}
+            current, started, ahead = await self.records.start_in_turn(item["id"], fields)
+            if started:
+                return
+            if current["status"] != agent.QUEUED:
+                raise asyncio.CancelledError  # canceled while it waited
+            for other in ahead:
+                await settle_orphan(other, registry, self.records.transition, registry.lease_ms)
+            async with self._item_ended:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._item_ended.wait(), TURN_CHECK_SECONDS)
 
     async def _error_turn(self, session_id: str, err: Ima2Error) -> None:
         try:

@@ -57,3 +57,10 @@ class AgentRecordsClient:
         request = agent_pb2.AgentTransition(id=item_id, from_status=list(from_status), json=_dump(fields))
         doc = _load(await self.client.unary(self.stub.TransitionQueueItem, request))
         return doc["item"], bool(doc.get("changed"))
+
+    async def start_in_turn(
+        self, item_id: str, fields: dict[str, Any]
+    ) -> tuple[dict[str, Any], bool, list[dict[str, Any]]]:
+        request = agent_pb2.AgentPatch(id=item_id, json=_dump(fields))
+        doc = _load(await self.client.unary(self.stub.StartQueueItem, request))
+        return doc["item"], bool(doc.get("started")), list(doc.get("ahead") or [])

@@ -80,3 +80,9 @@ class AgentStoreServicer(agent_pb2_grpc.AgentStoreServicer):
             request.id, list(request.from_status), _body(request.json)
         )
         return _doc({"item": item, "changed": changed})
+
+    async def StartQueueItem(
+        self, request: agent_pb2.AgentPatch, context: ServicerContext
+    ) -> agent_pb2.AgentDoc:
+        item, started, ahead = await self.store.start_in_turn(request.id, _body(request.json))
+        return _doc({"item": item, "started": started, "ahead": ahead})

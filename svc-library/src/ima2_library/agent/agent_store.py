@@ -149,6 +149,9 @@ class AgentRecords(Protocol):
     async def transition(
         self, item_id: str, from_status: Sequence[str], fields: dict[str, Any]
     ) -> tuple[dict[str, Any], bool]: ...
+    async def start_in_turn(
+        self, item_id: str, fields: dict[str, Any]
+    ) -> tuple[dict[str, Any], bool, list[dict[str, Any]]]: ...
 
 
 class AgentStore:
@@ -320,10 +323,21 @@ class AgentStore:
 
     # -- queue
 
+    @staticmethod
+    async def _lock_session(tx: Tx, session_id: str) -> None:
+        """Take the session's row lock (PostgreSQL; SQLite has one writer anyway) for this transaction."""
+        await tx.execute("UPDATE agent_sessions SET updated_at = updated_at WHERE id = ?", (session_id,))
+
     async def create_queue_item(self, body: dict[str, Any]) -> dict[str, Any]:
-        item_id, now = new_id("aq"), now_ms()
+        item_id, session_id = new_id("aq"), str(body["sessionId"])
         async with self.db.transaction() as tx:
-            await self._session_row(tx, str(body["sessionId"]))
+            await self._session_row(tx, session_id)
+            await self._lock_session(tx, session_id)
+            # Strictly increasing within the session: the items' turns follow it.
+            last = await tx.fetchone(
+                "SELECT MAX(created_at) FROM agent_queue WHERE session_id = ?", (session_id,)
+            )
+            now = max(now_ms(), int(last[0]) + 1 if last and last[0] is not None else 0)
             taken = await tx.fetchone("SELECT 1 FROM agent_queue WHERE request_id = ?", (body["requestId"],))
             if taken is not None:
                 raise Ima2Error("REQUEST_ID_IN_USE", "requestId is already used by an Agent queue item.")
@@ -374,6 +388,13 @@ class AgentStore:
     async def transition(
         self, item_id: str, from_status: Sequence[str], fields: dict[str, Any]
     ) -> tuple[dict[str, Any], bool]:
+        async with self.db.transaction() as tx:
+            return await self._transition(tx, item_id, from_status, fields)
+
+    @classmethod
+    async def _transition(
+        cls, tx: Tx, item_id: str, from_status: Sequence[str], fields: dict[str, Any]
+    ) -> tuple[dict[str, Any], bool]:
         sets, params = [], []
         for key, value in fields.items():
             column = _QUEUE_FIELDS.get(key)
@@ -383,13 +404,37 @@ class AgentStore:
             params.append(_dump(value) if key in _JSON_FIELDS else value)
         if "status" in fields and fields["status"] not in agent.QUEUE_STATUSES:
             raise Ima2Error("AGENT_INVALID_SETTINGS", "Unknown queue status.")
+        item = await cls._queue_row(tx, item_id)
+        if item["status"] not in from_status or not sets:
+            return item, False
+        marks = ", ".join("?" for _ in from_status)
+        changed = await tx.execute(
+            f"UPDATE agent_queue SET {', '.join(sets)} WHERE id = ? AND status IN ({marks})",
+            (*params, item_id, *from_status),
+        )
+        return await cls._queue_row(tx, item_id), changed > 0
+
+    async def start_in_turn(
+        self, item_id: str, fields: dict[str, Any]
+    ) -> tuple[dict[str, Any], bool, list[dict[str, Any]]]:
+        """Mark a queued item running when its turn has come; answers (item, started, ahead).
+
+        Items of a session start in the order they were queued, at most `parallelism` at once,
+        whichever replica runs them. `ahead` lists the items in its way when it has to wait."""
         async with self.db.transaction() as tx:
             item = await self._queue_row(tx, item_id)
-            if item["status"] not in from_status or not sets:
-                return item, False
-            marks = ", ".join("?" for _ in from_status)
-            changed = await tx.execute(
-                f"UPDATE agent_queue SET {', '.join(sets)} WHERE id = ? AND status IN ({marks})",
-                (*params, item_id, *from_status),
+            if item["status"] != agent.QUEUED:
+                return item, False, []
+            session_id = item["sessionId"]
+            await self._lock_session(tx, session_id)  # one start at a time per session
+            session = await self._session_row(tx, session_id)
+            rows = await tx.fetchall(
+                f"SELECT {_QUEUE_COLUMNS} FROM agent_queue WHERE session_id = ? AND (status = ? "
+                "OR (status = ? AND (created_at, id) < (?, ?))) ORDER BY created_at, id",
+                (session_id, agent.RUNNING, agent.QUEUED, item["createdAt"], item_id),
             )
-            return await self._queue_row(tx, item_id), changed > 0
+            ahead = [_queue_item(row) for row in rows]
+            if len(ahead) >= int(session["generationSettings"]["parallelism"]):
+                return item, False, ahead
+            item, started = await self._transition(tx, item_id, (agent.QUEUED,), fields)
+            return item, started, []
