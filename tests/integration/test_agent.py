@@ -17,7 +17,7 @@ import pytest
 
 from ima2_common import agent
 from ima2_common.errors import CATALOGUE
-from tests.image_support import EventWatch, inflight_ids, rid, wait_until
+from tests.image_support import EventWatch, inflight_ids, rid, upstream_calls, wait_until
 from tests.stackctl import RunningStack, start_stack
 
 SESSIONS = "/api/agent/sessions"
@@ -264,6 +264,27 @@ async def test_planner_failure_is_agent_planner_failed(
     errors = (await client.get(f"{SESSIONS}/{sid}/errors")).json()["errors"]
     assert [e["code"] for e in errors] == ["AGENT_PLANNER_FAILED"]
     assert (await client.get(f"{SESSIONS}/{sid}")).json()["turns"][-1]["status"] == "error"
+
+
+async def test_grok_searches_and_plans_then_edits_the_current_image(
+    client: httpx.AsyncClient, sandbox: httpx.AsyncClient
+) -> None:
+    made = await new_session(client, generationSettings={"provider": "grok-api"})
+    try:
+        for prompt, final in (
+            ("/generate a red fox", "/images/generations"),
+            ("/edit at night", "/images/edits"),
+        ):
+            await sandbox.delete("/_sandbox/requests")
+            async with EventWatch(client) as watch:
+                queued = await client.post(f"{SESSIONS}/{made['id']}/queue", json={"prompt": prompt})
+                assert queued.status_code == 202, queued.text
+                frames = await watch.job(queued.json()["queueItem"]["requestId"])
+            assert frames[-1].event == "done", frames[-1].data
+            paths = [c["path"] for c in await upstream_calls(sandbox, "grok-api") if c["method"] == "POST"]
+            assert [p.rsplit("/v1", 1)[-1] for p in paths] == ["/responses", "/chat/completions", final]
+    finally:
+        await client.delete(f"{SESSIONS}/{made['id']}")
 
 
 @pytest.fixture

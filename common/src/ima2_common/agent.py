@@ -103,6 +103,11 @@ def settings_with(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]
         elif not isinstance(value, str) or not value.strip():
             raise Ima2Error("AGENT_INVALID_SETTINGS", f"{key} must be a non-empty string.")
         merged[key] = value.strip() if isinstance(value, str) else value
+    # Another provider family chosen without naming a model: that family's default model.
+    family = catalog.default_model(str(merged["provider"]))
+    before = catalog.default_model(str(base.get("provider") or DEFAULT_SETTINGS["provider"]))
+    if not patch.get("model") and family != before:
+        merged["model"] = family
     return merged
 
 

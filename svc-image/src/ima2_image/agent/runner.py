@@ -312,7 +312,6 @@ class AgentRunner:
             references=references,
             planner_model=await self.deps.planner_model(info.options.provider),
             edit=edit,
-            direct_edit=edit,
             count=count,
         )
         result = await generate_images(job, provider, call)
