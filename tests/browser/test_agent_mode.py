@@ -191,3 +191,32 @@ def test_a_gallery_image_becomes_the_current_image(agent_page: Any, stack: Runni
     if sid not in before:  # a session of its own when none was there (shared server state)
         made.append(sid)
     assert workspace(stack, sid)["session"]["currentImage"]["filename"] == filename
+
+
+def test_generation_settings_on_screen(agent_page: Any, stack: RunningStack) -> None:
+    page, made = agent_page
+    created = httpx.post(
+        f"{stack.url}/api/agent/sessions", json={"title": f"Set {word()}"}, timeout=10
+    ).json()
+    sid = created["session"]["id"]
+    made.append(sid)
+    open_studio(page, stack.url, "agent")
+    page.get_by_role("region", name="Agent sessions").locator(
+        ".session-open", has_text=created["session"]["title"]
+    ).click()
+    panel = page.get_by_role("region", name="Generation settings")
+    expect(panel.get_by_label("Provider")).to_have_value("oauth")
+
+    panel.get_by_label("Provider").select_option("grok-api")  # its default model comes with it
+    expect(panel.get_by_label("Model")).to_have_value("grok-imagine-image")
+    panel.get_by_label("Run at once").select_option("2")
+    expect(panel.get_by_label("Run at once")).to_have_value("2")
+    panel.get_by_label("Strategy").select_option("manual")
+    expect(panel.get_by_label("Strategy")).to_have_value("manual")
+    settings = workspace(stack, sid)["session"]["generationSettings"]
+    assert settings["provider"] == "grok-api" and settings["model"] == "grok-imagine-image"
+    assert settings["parallelism"] == 2 and settings["generationStrategy"] == "manual"
+
+    # /parallelism from the composer shows in the panel
+    send(page, "/parallelism 3")
+    expect(panel.get_by_label("Run at once")).to_have_value("3")

@@ -1,10 +1,12 @@
 // Agent Mode: a conversation that plans and makes images. Sessions on the side, the conversation
 // with its images inline, a composer with slash-command hints, the current image with its locks,
-// and the queue with live status, cancel and retry.
+// the session's generation settings, and the queue with live status, cancel and retry.
 import { html, useState, useEffect, useRef, formatDate } from "../lib.js";
 import { t } from "../strings.js";
 import { toast } from "../stores/toasts.js";
-import { ErrorNote } from "../components/controls.js";
+import { ErrorNote, ProviderModel, SelectField } from "../components/controls.js";
+import { capabilities } from "../stores/status.js";
+import { SIZE_PRESETS } from "../stores/composer.js";
 import {
   workspace,
   session,
@@ -239,6 +241,77 @@ function CurrentImage() {
   </section>`;
 }
 
+// A session setting as the shared provider/model picker expects it (an object with `value`):
+// changes made in one event (a provider and its default model) go out as one patch.
+function settingRefs(settings, keys) {
+  const patch = {};
+  const flush = () => {
+    const body = { ...patch };
+    for (const key of Object.keys(patch)) delete patch[key];
+    updateSession({ generationSettings: body }).catch(report);
+  };
+  return Object.fromEntries(
+    keys.map((key) => [
+      key,
+      {
+        get value() {
+          return key in patch ? patch[key] : settings[key];
+        },
+        set value(v) {
+          if (!Object.keys(patch).length) queueMicrotask(flush);
+          patch[key] = v;
+        },
+      },
+    ]),
+  );
+}
+
+const counts = [1, 2, 3, 4].map((n) => ({ value: String(n), label: String(n) }));
+
+function GenerationSettings() {
+  const current = session.value;
+  const caps = capabilities.value;
+  if (!current || !caps) return null;
+  const settings = current.generationSettings;
+  const refs = settingRefs(settings, ["provider", "model"]);
+  const set = (key) => (value) => updateSession({ generationSettings: { [key]: value } }).catch(report);
+  const sizes = SIZE_PRESETS.includes(settings.size) ? SIZE_PRESETS : [settings.size, ...SIZE_PRESETS];
+  return html`<section class="panel agent-settings" aria-labelledby="agent-settings-title">
+    <h2 id="agent-settings-title">${t("agent.settings")}</h2>
+    <${ProviderModel} provider=${refs.provider} model=${refs.model} idPrefix="agent" />
+    <${SelectField}
+      id="agent-quality"
+      label=${t("field.quality")}
+      value=${settings.quality}
+      options=${caps.qualities.map((q) => ({ value: q, label: t(`quality.${q}`) }))}
+      onChange=${set("quality")}
+    />
+    <${SelectField}
+      id="agent-size"
+      label=${t("field.size")}
+      value=${settings.size}
+      options=${sizes.map((s) => ({ value: s, label: s === "auto" ? t("size.auto") : s.replace("x", " × ") }))}
+      onChange=${set("size")}
+    />
+    <${SelectField}
+      id="agent-strategy"
+      label=${t("agent.strategy")}
+      value=${settings.generationStrategy}
+      options=${["auto", "manual"].map((s) => ({ value: s, label: t(`agent.strategy.${s}`) }))}
+      onChange=${set("generationStrategy")}
+    />
+    <${SelectField} id="agent-variants" label=${t("agent.variants")} value=${String(settings.variants)} options=${counts} onChange=${(v) => set("variants")(Number(v))} />
+    <${SelectField}
+      id="agent-parallelism"
+      label=${t("agent.parallelism")}
+      value=${String(settings.parallelism)}
+      options=${counts}
+      onChange=${(v) => set("parallelism")(Number(v))}
+      hint=${t("agent.parallelismHint")}
+    />
+  </section>`;
+}
+
 function Queue() {
   const ws = workspace.value;
   if (!ws.session) return null;
@@ -280,6 +353,7 @@ export function AgentScreen() {
     <${Conversation} />
     <div class="agent-side">
       <${CurrentImage} />
+      <${GenerationSettings} />
       <${Queue} />
     </div>
   </div>`;
