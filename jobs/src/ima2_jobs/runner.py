@@ -79,6 +79,10 @@ async def publish_event(js: JetStreamContext, kind: str, request_id: str, event:
     return 0
 
 
+def _probe_subject(owner: str) -> str:
+    return f"{events.OWNER_PROBE_SUBJECT}.{owner.encode().hex()}"
+
+
 class Job:
     def __init__(self, runner: JobRunner, request_id: str, kind: str, streaming: bool) -> None:
         self.runner = runner
@@ -174,7 +178,7 @@ class JobRunner:
 
     async def start(self) -> None:
         await self.nc.subscribe(events.CANCEL_SUBJECT, cb=self._on_cancel)
-        await self.nc.subscribe(events.OWNER_PROBE_SUBJECT, cb=self._on_owner_probe)
+        await self.nc.subscribe(_probe_subject(self.owner), cb=self._on_owner_probe)
         # One replica of any job service takes each orphaned cancel (its owner did not answer).
         await self.nc.subscribe(
             events.ORPHAN_CANCEL_SUBJECT, queue=events.JOB_SERVICES_QUEUE, cb=self._on_orphan_cancel
@@ -207,10 +211,12 @@ class JobRunner:
             await msg.respond(b"1")
 
     async def _owner_answers(self, request_id: str) -> bool:
+        """Whether the replica named in the job's record still runs it (a gone one: no responders)."""
+        owner = str((await self.registry.get(request_id) or {}).get("owner") or "")
+        if not owner:
+            return False
         try:
-            await self.nc.request(
-                events.OWNER_PROBE_SUBJECT, request_id.encode(), timeout=OWNER_PROBE_SECONDS
-            )
+            await self.nc.request(_probe_subject(owner), request_id.encode(), timeout=OWNER_PROBE_SECONDS)
         except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
             return False
         return True
