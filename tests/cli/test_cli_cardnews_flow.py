@@ -1,5 +1,5 @@
 """`ima2 cardnews` end to end on a sandbox stack of its own whose card news is switched on by
-config.json `features.cardNews` alone (no IMA2_CARD_NEWS in the environment): draft → generate →
+config.json `features.cardNews` alone, set with `ima2 config set` (no IMA2_CARD_NEWS in the environment): draft → generate →
 status → retry (after a refused upstream call) → regenerate with edits → show → export a real zip;
 the `--json` shapes; and error codes (set not found, nothing to retry, a bad plan file)."""
 
@@ -23,7 +23,7 @@ FAULT = {"upstream": "openai", "path": "/responses"}
 @pytest.fixture(scope="module")
 def cn_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     home = tmp_path_factory.mktemp("ima2-cli-cardnews")
-    (home / "config.json").write_text(json.dumps({"features": {"cardNews": True}}))
+    ok(ima2(home, "config", "set", "features.cardNews", "true"))
     running = start_stack(home)  # start_stack drops every IMA2_* variable but IMA2_HOME
     yield running
     running.stop()

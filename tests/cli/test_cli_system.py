@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -32,6 +33,23 @@ def test_exit_0_1_2(stack: RunningStack, tmp_path: Path) -> None:
     assert usage.returncode == 2 and "Usage:" in usage.stderr
     assert as_json(usage) == {"ok": False, "error": as_json(usage)["error"], "code": "USAGE", "status": None}
     assert "less than or equal to 8" in as_json(usage)["error"]
+
+
+def test_config_sets_the_servers_switches_in_config_json(tmp_path: Path) -> None:
+    server_file = tmp_path / "config.json"
+    server_file.write_text(json.dumps({"xaiApiKey": "xai-kept", "features": {"other": 1}}))
+    assert_error(ima2(tmp_path, "config", "get", "features.cardNews", "--json"), 1, "NOT_SET")
+    ok(ima2(tmp_path, "config", "set", "features.cardNews", "on"))
+    assert as_json(ok(ima2(tmp_path, "config", "get", "features.cardNews", "--json")))["value"] is True
+    assert ok(ima2(tmp_path, "config", "get", "features.cardNews")).stdout.strip() == "true"
+    saved = json.loads(server_file.read_text())
+    assert saved == {"xaiApiKey": "xai-kept", "features": {"other": 1, "cardNews": True}}
+    assert server_file.stat().st_mode & 0o777 == 0o600
+    assert ok(ima2(tmp_path, "config", "path", "features.cardNews")).stdout.strip() == str(server_file)
+    assert_error(ima2(tmp_path, "config", "set", "features.cardNews", "maybe", "--json"), 2, "USAGE")
+    ok(ima2(tmp_path, "config", "unset", "features.cardNews"))
+    assert json.loads(server_file.read_text()) == {"xaiApiKey": "xai-kept", "features": {"other": 1}}
+    assert not (tmp_path / "cli.json").exists()  # the CLI's own file is another one
 
 
 def test_exit_4_auth(faults: RunningStack) -> None:

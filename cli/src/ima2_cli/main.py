@@ -31,7 +31,7 @@ from ima2_cli.commands import (
     video,
 )
 from ima2_common import limits
-from ima2_common.settings import Settings
+from ima2_common.settings import CONFIG_FILE_FIELDS, Settings
 
 app = typer.Typer(
     name="ima2",
@@ -162,48 +162,99 @@ class ConfigAction(StrEnum):
     path = "path"
 
 
+# The server settings config.json may hold (dotted: features.cardNews); the services read them at start.
+SERVER_CONFIG_KEYS = {".".join(path): path for path in CONFIG_FILE_FIELDS}
+TRUE_WORDS, FALSE_WORDS = ("true", "1", "on", "yes"), ("false", "0", "off", "no")
+
+
+def _flag(value: str) -> bool:
+    word = value.strip().lower()
+    if word not in TRUE_WORDS + FALSE_WORDS:
+        raise client.CliError(f"expected true or false, got {value!r}", client.EXIT_USAGE, "USAGE")
+    return word in TRUE_WORDS
+
+
+def _nested_get(data: dict[str, Any], path: tuple[str, ...]) -> Any:
+    value: Any = data
+    for part in path:
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _nested_set(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    """Set `value` at the dotted path (None removes it), keeping every other key of the file."""
+    *parents, last = path
+    for part in parents:
+        child = data.get(part)
+        if not isinstance(child, dict):
+            if value is None:
+                return
+            child = data[part] = {}
+        data = child
+    if value is None:
+        data.pop(last, None)
+    else:
+        data[last] = value
+
+
 @app.command(
     "config",
-    epilog="Example: ima2 config set server http://192.168.1.5:3333",
+    epilog="Examples: ima2 config set server http://192.168.1.5:3333 · ima2 config set features.cardNews true",
     context_settings=CONTEXT,
 )
 def config(
     action: Annotated[ConfigAction, typer.Argument(help="get, set, unset or path")],
-    key: Annotated[str, typer.Argument(help="server or accessToken")] = "",
+    key: Annotated[
+        str,
+        typer.Argument(
+            help="server or accessToken (the CLI's cli.json); features.cardNews (the server's config.json, "
+            "read when it starts)"
+        ),
+    ] = "",
     value: Annotated[
         str | None, typer.Argument(help="The value; '-' or nothing reads a line from stdin")
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """The CLI's own settings (server, accessToken) in IMA2_HOME/cli.json (mode 0600)."""
+    """Settings: the CLI's own (server, accessToken) in IMA2_HOME/cli.json, and the server's
+    switches (features.cardNews) in IMA2_HOME/config.json; both files are kept at mode 0600."""
     rt = runtime_for(None, as_json, False, None)
 
     def body() -> int:
         settings = Settings()
-        path = settings.cli_config_file
+        server_key = SERVER_CONFIG_KEYS.get(key)
+        path = settings.config_file if server_key else settings.cli_config_file
         if action is ConfigAction.path:
             rt.out.emit({"ok": True, "path": str(path)}, lambda: print(path))
             return client.EXIT_OK
-        if key not in client.CONFIG_KEYS:
-            raise client.CliError(
-                f"unknown key {key!r}; known: {', '.join(client.CONFIG_KEYS)}", client.EXIT_USAGE, "USAGE"
-            )
+        if key not in client.CONFIG_KEYS and server_key is None:
+            known = ", ".join((*client.CONFIG_KEYS, *SERVER_CONFIG_KEYS))
+            raise client.CliError(f"unknown key {key!r}; known: {known}", client.EXIT_USAGE, "USAGE")
         saved = client.load_config(path)
         if action is ConfigAction.get:
-            found = saved.get(key)
+            found = _nested_get(saved, server_key) if server_key else saved.get(key)
             if found is None:
                 raise client.CliError(f"{key} is not set", client.EXIT_ERROR, "NOT_SET")
             shown = client.mask(found) if key in client.SECRET_CONFIG_KEYS else found
-            rt.out.emit({"ok": True, "key": key, "value": shown}, lambda: print(shown))
+            rt.out.emit(
+                {"ok": True, "key": key, "value": shown},
+                lambda: print(json.dumps(shown) if isinstance(shown, bool) else shown),
+            )
             return client.EXIT_OK
-        if action is ConfigAction.unset:
-            saved.pop(key, None)
-        else:
+        given: Any = None
+        if action is ConfigAction.set:
             given = sys.stdin.readline().strip() if value in (None, "-") else value
             if not given:
                 raise client.CliError("no value given", client.EXIT_USAGE, "USAGE")
             if key == "server":
                 given = client.check_url(given, "server")
+            elif server_key:
+                given = _flag(given)
+        if server_key:
+            _nested_set(saved, server_key, given)
+        elif given is None:
+            saved.pop(key, None)
+        else:
             saved[key] = given
         client.save_config(path, saved)
         rt.out.emit({"ok": True, "key": key, "set": action is ConfigAction.set}, lambda: None)
