@@ -138,14 +138,14 @@ def _component_schemas() -> dict[str, Any]:
     return schemas
 
 
-def _drop_empty_json_beside_streams(doc: dict[str, Any]) -> None:
+def _drop_default_json(doc: dict[str, Any]) -> None:
     """FastAPI lists its default `application/json` (no schema) on every success answer; a route
-    that only streams events answers `text/event-stream` alone."""
+    that answers events, an image or a zip answers that type alone."""
     for item in doc.get("paths", {}).values():
         for operation in item.values():
             for answer in operation.get("responses", {}).values():
                 content = answer.get("content", {})
-                if "text/event-stream" in content and content.get("application/json") == {"schema": {}}:
+                if len(content) > 1 and content.get("application/json") == {"schema": {}}:
                     del content["application/json"]
 
 
@@ -165,7 +165,7 @@ def install(app: FastAPI, documented: Sequence[BaseRoute] = ()) -> None:
             for name, schema in _component_schemas().items():
                 components.setdefault(name, schema)
             doc["components"]["schemas"] = dict(sorted(components.items()))
-            _drop_empty_json_beside_streams(doc)
+            _drop_default_json(doc)
             app.openapi_schema = doc
         return app.openapi_schema
 
