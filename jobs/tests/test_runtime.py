@@ -140,6 +140,17 @@ async def test_admission_limit_and_request_id_reuse(nats_url: str) -> None:
         await runtime.close()
 
 
+async def test_one_request_id_admitted_at_once_by_many_is_admitted_once(runtimes: list[Runtime]) -> None:
+    for round_ in range(5):
+        request_id = unique(f"same{round_}")
+        tries = [runtime.registry.admit(request_id, "image", {}, "owner") for runtime in runtimes * 3]
+        answers = await asyncio.gather(*tries, return_exceptions=True)
+        refused = [a for a in answers if isinstance(a, Ima2Error)]
+        assert len(answers) - len(refused) == 1
+        assert {err.code for err in refused} == {"REQUEST_ID_IN_USE"}
+        assert await runtimes[0].registry.finish(request_id, "completed")
+
+
 async def test_every_ended_job_is_listed_while_others_list_at_once(runtimes: list[Runtime]) -> None:
     registry = runtimes[0].registry
     ended = [unique(f"listed{i}") for i in range(30)]

@@ -43,7 +43,7 @@ class InflightView:
         self.jobs = jobs
         self.terminal_kv = terminal
 
-    async def slots(self) -> dict[str, int]:
+    async def slots(self) -> dict[str, float]:
         return await _get_json(self.jobs, SLOTS_KEY) or {}
 
     async def get(self, request_id: str) -> dict[str, Any] | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -46,7 +47,7 @@ class JobRegistry(InflightView):
         self.max_parallel = max(1, max_parallel)
         self.lease_ms = int(lease_seconds * 1000)
 
-    async def _mutate_slots(self, change: Callable[[dict[str, int]], T]) -> T:
+    async def _mutate_slots(self, change: Callable[[dict[str, float]], T]) -> T:
         while True:
             try:
                 entry = await self.jobs.get(SLOTS_KEY)
@@ -69,9 +70,11 @@ class JobRegistry(InflightView):
         self, request_id: str, kind: str, meta: dict[str, Any], owner: str
     ) -> tuple[dict[str, Any], int]:
         """Claim a slot and write the job's record; returns the record and its revision."""
-        expires = now_ms() + self.lease_ms
+        # The fraction makes this claim's value its own, so a try whose answer was lost is known
+        # by it (two admissions of one id in the same millisecond still meet REQUEST_ID_IN_USE).
+        expires = now_ms() + self.lease_ms + random.random()
 
-        def claim(slots: dict[str, int]) -> None:
+        def claim(slots: dict[str, float]) -> None:
             if slots.get(request_id) == expires:
                 return  # an earlier try landed with its answer lost (NATS failing over)
             if request_id in slots:
@@ -108,7 +111,7 @@ class JobRegistry(InflightView):
             return
         expires = now_ms() + self.lease_ms
 
-        def extend(slots: dict[str, int]) -> None:
+        def extend(slots: dict[str, float]) -> None:
             for request_id in request_ids:
                 if request_id in slots:
                     slots[request_id] = expires
