@@ -208,6 +208,35 @@ export const api = {
   createFolder: (name) => post("/api/prompts/folders", { name }),
   exportPrompts: () => get("/api/prompts/export"),
   importPrompts: (body) => post("/api/prompts/import", body),
+  // card news (only when the server has features.cardNews)
+  cardNewsImageTemplates: () => get("/api/cardnews/image-templates"),
+  cardNewsRoleTemplates: () => get("/api/cardnews/role-templates"),
+  cardNewsSets: () => get("/api/cardnews/sets"),
+  cardNewsSet: (setId) => get(`/api/cardnews/sets/${enc(setId)}`),
+  cardNewsDraft: (body) => post("/api/cardnews/draft", body),
+  cardNewsStart: (body) => post("/api/cardnews/jobs", body),
+  cardNewsJob: (jobId) => get(`/api/cardnews/jobs/${enc(jobId)}`),
+  cardNewsRetry: (jobId, body) => post(`/api/cardnews/jobs/${enc(jobId)}/retry`, body),
+  cardNewsRegenerate: (cardId, body) => post(`/api/cardnews/cards/${enc(cardId)}/regenerate`, body),
+  /** The set as a zip (a Blob); errors as ApiError like every other call. */
+  cardNewsExport: async (setId) => {
+    const res = await fetch("/api/cardnews/export", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-Ima2-Browser-Id": browserId() },
+      body: JSON.stringify({ setId }),
+    });
+    if (res.ok) return res.blob();
+    const text = await res.text().catch(() => "");
+    let data = text;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      /* plain text */
+    }
+    const { message, code } = parseErrorBody(data, res.status);
+    throw new ApiError(message, { status: res.status, code });
+  },
   // agent mode
   agentTools: () => get("/api/agent/tools"),
   agentWorkspace: (selectedSessionId) => get("/api/agent/sessions", { selectedSessionId }),

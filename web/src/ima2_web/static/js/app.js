@@ -2,8 +2,8 @@
 import { html, render, useEffect } from "./lib.js";
 import { t } from "./strings.js";
 import { apiHooks } from "./api.js";
-import { screen, SCREENS, go } from "./stores/router.js";
-import { health, healthError, sandbox, startStatusPolling } from "./stores/status.js";
+import { screen, SCREENS, FEATURE_SCREENS, go } from "./stores/router.js";
+import { capabilities, health, healthError, sandbox, startStatusPolling } from "./stores/status.js";
 import { theme } from "./stores/prefs.js";
 import { eventsState, connectEvents, reconcile } from "./stores/jobs.js";
 import { InflightPanel } from "./components/inflight.js";
@@ -19,6 +19,7 @@ import { NodeScreen } from "./screens/node.js";
 import { VideoScreen } from "./screens/video.js";
 import { CanvasScreen } from "./screens/canvas.js";
 import { AgentScreen } from "./screens/agent.js";
+import { CardNewsScreen } from "./screens/cardnews.js";
 
 const SCREEN_VIEWS = {
   create: CreateScreen,
@@ -28,6 +29,7 @@ const SCREEN_VIEWS = {
   canvas: CanvasScreen,
   video: VideoScreen,
   agent: AgentScreen,
+  cardnews: CardNewsScreen,
   gallery: GalleryScreen,
   prompts: PromptsScreen,
   settings: SettingsScreen,
@@ -65,7 +67,7 @@ function Header() {
 
 function Nav() {
   return html`<nav class="app-nav" aria-label=${t("nav.label")}>
-    ${SCREENS.map(
+    ${SCREENS.filter((name) => !FEATURE_SCREENS[name] || capabilities.value?.features?.[FEATURE_SCREENS[name]]).map(
       (name) => html`<a
         href=${`#/${name}`}
         aria-current=${screen.value === name ? "page" : undefined}

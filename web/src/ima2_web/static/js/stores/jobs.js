@@ -249,11 +249,11 @@ export async function reconcile() {
   }
 }
 
-const EVENT_TYPES = ["phase", "partial", "image", "done", "error", "submitted", "progress", "planning"];
+const EVENT_TYPES = ["phase", "partial", "image", "done", "error", "submitted", "progress", "planning", "card"];
 const listeners = new Set();
 
 /** Follow every job event as (type, payload); returns the unsubscribe. The Agent screen's queue
- * follows its items' jobs this way, on the one EventSource. */
+ * and the card news screen's cards follow their jobs this way, on the one EventSource. */
 export function onJobEvent(listener) {
   listeners.add(listener);
   return () => listeners.delete(listener);
@@ -265,7 +265,7 @@ export function connectEvents() {
     source.addEventListener(type, (ev) => {
       try {
         const data = JSON.parse(ev.data);
-        onEvent(type, data);
+        if (type !== "card") onEvent(type, data); // a card's state is the card news screen's
         for (const listener of listeners) listener(type, data);
       } catch {
         /* a malformed frame is skipped */

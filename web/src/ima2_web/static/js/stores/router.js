@@ -1,7 +1,9 @@
 // Screens are addressed by the URL hash (#/create, #/gallery, ...), so reload and back work.
 import { signal } from "../lib.js";
 
-export const SCREENS = ["create", "edit", "multimode", "node", "canvas", "video", "agent", "gallery", "prompts", "settings"];
+export const SCREENS = ["create", "edit", "multimode", "node", "canvas", "video", "agent", "cardnews", "gallery", "prompts", "settings"];
+// Shown in the navigation only when the server has the feature (capabilities.features).
+export const FEATURE_SCREENS = { cardnews: "cardNews" };
 
 function current() {
   const name = location.hash.replace(/^#\/?/, "").split("?")[0];
