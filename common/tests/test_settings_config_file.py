@@ -46,3 +46,19 @@ def test_the_environment_wins(
 def test_no_usable_value_keeps_the_default(tmp_path: Path, text: str) -> None:
     assert Settings(home=write(tmp_path, text)).card_news is False
     assert Settings(home=tmp_path / "nowhere").card_news is False
+
+
+def test_the_other_server_settings_by_their_reference_names(tmp_path: Path) -> None:
+    body = {
+        "server": {"port": 3456, "host": "0.0.0.0"},
+        "log": {"level": "DEBUG"},
+        "limits": {"maxParallel": "12"},  # a string where a number belongs: left out
+        "storage": {"generatedDir": str(tmp_path / "pictures")},
+        "grokProvider": {"plannerModel": "grok-4", "plannerTimeoutMs": True},  # a bool is no number
+    }
+    settings = Settings(home=write(tmp_path, json.dumps(body)))
+    assert (settings.port, settings.host, settings.log_level) == (3456, "0.0.0.0", "DEBUG")
+    assert settings.generated_dir == tmp_path / "pictures" and settings.grok_planner_model == "grok-4"
+    defaults = Settings(home=tmp_path / "nowhere")
+    assert settings.max_parallel == defaults.max_parallel
+    assert settings.grok_planner_timeout_ms == defaults.grok_planner_timeout_ms

@@ -47,8 +47,16 @@ def test_config_sets_the_servers_switches_in_config_json(tmp_path: Path) -> None
     assert server_file.stat().st_mode & 0o777 == 0o600
     assert ok(ima2(tmp_path, "config", "path", "features.cardNews")).stdout.strip() == str(server_file)
     assert_error(ima2(tmp_path, "config", "set", "features.cardNews", "maybe", "--json"), 2, "USAGE")
+    assert_error(ima2(tmp_path, "config", "set", "server.port", "high", "--json"), 2, "USAGE")
+    ok(ima2(tmp_path, "config", "set", "server.port", "3400"))
+    assert json.loads(server_file.read_text())["server"] == {"port": 3400}
+    ok(ima2(tmp_path, "config", "unset", "server.port"))
     ok(ima2(tmp_path, "config", "unset", "features.cardNews"))
-    assert json.loads(server_file.read_text()) == {"xaiApiKey": "xai-kept", "features": {"other": 1}}
+    assert json.loads(server_file.read_text()) == {
+        "xaiApiKey": "xai-kept",
+        "features": {"other": 1},
+        "server": {},
+    }
     assert not (tmp_path / "cli.json").exists()  # the CLI's own file is another one
 
 

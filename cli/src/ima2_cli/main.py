@@ -31,7 +31,7 @@ from ima2_cli.commands import (
     video,
 )
 from ima2_common import limits
-from ima2_common.settings import CONFIG_FILE_FIELDS, Settings
+from ima2_common.settings import CONFIG_FILE_FIELDS, Settings, config_file_kind, config_file_value_fits
 
 app = typer.Typer(
     name="ima2",
@@ -167,11 +167,19 @@ SERVER_CONFIG_KEYS = {".".join(path): path for path in CONFIG_FILE_FIELDS}
 TRUE_WORDS, FALSE_WORDS = ("true", "1", "on", "yes"), ("false", "0", "off", "no")
 
 
-def _flag(value: str) -> bool:
-    word = value.strip().lower()
-    if word not in TRUE_WORDS + FALSE_WORDS:
-        raise client.CliError(f"expected true or false, got {value!r}", client.EXIT_USAGE, "USAGE")
-    return word in TRUE_WORDS
+def _server_value(key: str, text: str) -> Any:
+    """The JSON value of a server setting from its command-line text."""
+    kind = config_file_kind(CONFIG_FILE_FIELDS[SERVER_CONFIG_KEYS[key]])
+    word = text.strip()
+    value: Any = word
+    if kind is bool and word.lower() in TRUE_WORDS + FALSE_WORDS:
+        value = word.lower() in TRUE_WORDS
+    elif kind is int and word.isdigit():
+        value = int(word)
+    if not config_file_value_fits(value, kind):
+        wanted = {bool: "true or false", int: "a positive whole number"}.get(kind, "a value")
+        raise client.CliError(f"{key} takes {wanted}, not {text!r}", client.EXIT_USAGE, "USAGE")
+    return value
 
 
 def _nested_get(data: dict[str, Any], path: tuple[str, ...]) -> Any:
@@ -207,8 +215,8 @@ def config(
     key: Annotated[
         str,
         typer.Argument(
-            help="server or accessToken (the CLI's cli.json); features.cardNews (the server's config.json, "
-            "read when it starts)"
+            help="server or accessToken (the CLI's cli.json); features.cardNews, server.port and the other "
+            "server settings (the server's config.json, read when it starts; a wrong key lists them)"
         ),
     ] = "",
     value: Annotated[
@@ -217,7 +225,7 @@ def config(
     as_json: JsonOpt = False,
 ) -> None:
     """Settings: the CLI's own (server, accessToken) in IMA2_HOME/cli.json, and the server's
-    switches (features.cardNews) in IMA2_HOME/config.json; both files are kept at mode 0600."""
+    (features.cardNews, server.port, ...) in IMA2_HOME/config.json; both files are kept at mode 0600."""
     rt = runtime_for(None, as_json, False, None)
 
     def body() -> int:
@@ -249,7 +257,7 @@ def config(
             if key == "server":
                 given = client.check_url(given, "server")
             elif server_key:
-                given = _flag(given)
+                given = _server_value(key, given)
         if server_key:
             _nested_set(saved, server_key, given)
         elif given is None:

@@ -22,12 +22,38 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from ima2_common import limits
 
 DEFAULT_HOME = Path("~/.ima2")
-# config.json path (nested keys) -> Settings field, for the fields the file may set
-CONFIG_FILE_FIELDS: dict[tuple[str, ...], str] = {("features", "cardNews"): "card_news"}
+# config.json path (nested keys, as the reference names them) -> Settings field, for the fields the
+# file may set; `ima2 config set` writes them. Each takes effect when the services start.
+CONFIG_FILE_FIELDS: dict[tuple[str, ...], str] = {
+    ("features", "cardNews"): "card_news",
+    ("server", "host"): "host",
+    ("server", "port"): "port",
+    ("log", "level"): "log_level",
+    ("limits", "maxParallel"): "max_parallel",
+    ("storage", "generatedDir"): "generated_dir",
+    ("grokProvider", "plannerModel"): "grok_planner_model",
+    ("grokProvider", "plannerTimeoutMs"): "grok_planner_timeout_ms",
+    ("comfy", "defaultUrl"): "comfy_url",
+}
+
+
+def config_file_kind(field: str) -> type:
+    """bool, int or str: the JSON type config.json must hold for a Settings field."""
+    annotation = Settings.model_fields[field].annotation
+    return bool if annotation is bool else int if annotation is int else str
+
+
+def config_file_value_fits(value: Any, kind: type) -> bool:
+    if kind is bool:
+        return isinstance(value, bool)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool) and value > 0
+    return isinstance(value, str) and bool(value.strip())
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
-    """The fields config.json sets (`CONFIG_FILE_FIELDS`); a missing or malformed file sets none."""
+    """The fields config.json sets (`CONFIG_FILE_FIELDS`); a missing or malformed file sets none,
+    and a value of the wrong type is left out."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -37,7 +63,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
         value: Any = data
         for key in keys:
             value = value.get(key) if isinstance(value, dict) else None
-        if isinstance(value, bool):
+        if config_file_value_fits(value, config_file_kind(field)):
             found[field] = value
     return found
 
