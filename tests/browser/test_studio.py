@@ -397,6 +397,7 @@ def test_settings_status_planner_and_switch_account(studio: Any, stack: RunningS
         open_studio(studio, stack.url, "settings")
         expect(studio.get_by_role("definition").filter(has_text="Ready").first).to_be_visible()
         planner = studio.get_by_label("Grok planner model")
+        expect(planner.locator("option").nth(1)).to_be_attached()  # the choices have arrived
         options = planner.locator("option").all_inner_texts()
         other = next(o for o in options if o != planner.input_value())
         planner.select_option(other)

@@ -207,7 +207,7 @@ def _nested_set(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None
 
 @app.command(
     "config",
-    epilog="Examples: ima2 config set server http://192.168.1.5:3333 · ima2 config set features.cardNews true",
+    epilog="Example: ima2 config set server http://192.168.1.5:3333 (or: ima2 config set features.cardNews true)",
     context_settings=CONTEXT,
 )
 def config(
