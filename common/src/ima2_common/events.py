@@ -30,7 +30,7 @@ CONFIG_BUCKET = "ima2_config"  # shared runtime settings (the Grok planner model
 PREVIEWS_BUCKET = "ima2_previews"  # object store: partial previews, short-lived
 CANCEL_SUBJECT = "ima2.jobs.cancel"  # to every replica; the owner of the job answers
 ORPHAN_CANCEL_SUBJECT = "ima2.jobs.cancel-orphan"  # to one replica, when no owner answered
-OWNER_PROBE_SUBJECT = "ima2.jobs.alive"  # .<owner hex>: asks a job's owner whether it still runs it
+OWNER_PROBE_SUBJECT = "ima2.jobs.alive"  # to every replica; the one running the job answers
 JOB_SERVICES_QUEUE = "ima2-job-services"
 
 # Media never rides the stream: in place of "image" a payload (or an entry of its "images") holds

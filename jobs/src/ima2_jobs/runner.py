@@ -42,7 +42,7 @@ PUBLISH_TIMEOUT = 2.0
 # ends sooner writes no phase at all, and a long phase shows up within a quarter of a second.
 PHASE_RECORD_DELAY = 0.25
 TERMINAL_PUBLISH_TRIES = 5
-OWNER_PROBE_SECONDS = 1.0
+OWNER_PROBE_SECONDS = 1.5  # a dead owner's job ends this much after its lease
 
 
 async def publish_event(js: JetStreamContext, kind: str, request_id: str, event: JobEvent) -> int:
@@ -77,10 +77,6 @@ async def publish_event(js: JetStreamContext, kind: str, request_id: str, event:
         err = Ima2Error("EVENTS_UNAVAILABLE", "The result could not be delivered on the event stream.")
         return await publish_event(js, kind, request_id, ErrorEvent.of(err, jobSeq=event.jobSeq))
     return 0
-
-
-def _probe_subject(owner: str) -> str:
-    return f"{events.OWNER_PROBE_SUBJECT}.{owner.encode().hex()}"
 
 
 class Job:
@@ -178,7 +174,7 @@ class JobRunner:
 
     async def start(self) -> None:
         await self.nc.subscribe(events.CANCEL_SUBJECT, cb=self._on_cancel)
-        await self.nc.subscribe(_probe_subject(self.owner), cb=self._on_owner_probe)
+        await self.nc.subscribe(events.OWNER_PROBE_SUBJECT, cb=self._on_owner_probe)
         # One replica of any job service takes each orphaned cancel (its owner did not answer).
         await self.nc.subscribe(
             events.ORPHAN_CANCEL_SUBJECT, queue=events.JOB_SERVICES_QUEUE, cb=self._on_orphan_cancel
@@ -211,12 +207,13 @@ class JobRunner:
             await msg.respond(b"1")
 
     async def _owner_answers(self, request_id: str) -> bool:
-        """Whether the replica named in the job's record still runs it (a gone one: no responders)."""
-        owner = str((await self.registry.get(request_id) or {}).get("owner") or "")
-        if not owner:
-            return False
+        """Whether some replica still runs the job. Asked of every replica and waited for: an owner
+        that is reconnecting to another NATS node has no subscription for a moment, and a question
+        addressed to it alone would find nobody and end a live job."""
         try:
-            await self.nc.request(_probe_subject(owner), request_id.encode(), timeout=OWNER_PROBE_SECONDS)
+            await self.nc.request(
+                events.OWNER_PROBE_SUBJECT, request_id.encode(), timeout=OWNER_PROBE_SECONDS
+            )
         except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
             return False
         return True
