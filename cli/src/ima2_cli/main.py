@@ -31,7 +31,13 @@ from ima2_cli.commands import (
     video,
 )
 from ima2_common import limits
-from ima2_common.settings import CONFIG_FILE_FIELDS, Settings, config_file_kind, config_file_value_fits
+from ima2_common.settings import (
+    CONFIG_FILE_FIELDS,
+    Settings,
+    config_file_kind,
+    config_file_value,
+    config_file_value_fits,
+)
 
 app = typer.Typer(
     name="ima2",
@@ -182,13 +188,6 @@ def _server_value(key: str, text: str) -> Any:
     return value
 
 
-def _nested_get(data: dict[str, Any], path: tuple[str, ...]) -> Any:
-    value: Any = data
-    for part in path:
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
-
-
 def _nested_set(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
     """Set `value` at the dotted path (None removes it), keeping every other key of the file."""
     *parents, last = path
@@ -240,7 +239,7 @@ def config(
             raise client.CliError(f"unknown key {key!r}; known: {known}", client.EXIT_USAGE, "USAGE")
         saved = client.load_config(path)
         if action is ConfigAction.get:
-            found = _nested_get(saved, server_key) if server_key else saved.get(key)
+            found = config_file_value(saved, server_key) if server_key else saved.get(key)
             if found is None:
                 raise client.CliError(f"{key} is not set", client.EXIT_ERROR, "NOT_SET")
             shown = client.mask(found) if key in client.SECRET_CONFIG_KEYS else found

@@ -51,6 +51,13 @@ def config_file_value_fits(value: Any, kind: type) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
+def config_file_value(data: Any, keys: tuple[str, ...]) -> Any:
+    """The value at a nested path of config.json's object (None when any step is missing)."""
+    for key in keys:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
+
+
 def read_config_file(path: Path) -> dict[str, Any]:
     """The fields config.json sets (`CONFIG_FILE_FIELDS`); a missing or malformed file sets none,
     and a value of the wrong type is left out."""
@@ -60,9 +67,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
         return {}
     found: dict[str, Any] = {}
     for keys, field in CONFIG_FILE_FIELDS.items():
-        value: Any = data
-        for key in keys:
-            value = value.get(key) if isinstance(value, dict) else None
+        value = config_file_value(data, keys)
         if config_file_value_fits(value, config_file_kind(field)):
             found[field] = value
     return found

@@ -71,7 +71,8 @@ function buildUrl(path, query) {
 /** Hooks the shell sets: what to do when the server asks for the access token. */
 export const apiHooks = { onUnauthorized: null };
 
-export async function request(path, { method = "GET", body, raw, contentType, query, signal, headers, keepalive } = {}) {
+/** One API call: the JSON answer (or, with `blob`, the body of a file answer); errors as ApiError. */
+export async function request(path, { method = "GET", body, raw, contentType, query, signal, headers, keepalive, blob } = {}) {
   const init = {
     method,
     signal,
@@ -93,6 +94,7 @@ export async function request(path, { method = "GET", body, raw, contentType, qu
     if (err && err.name === "AbortError") throw err;
     throw new ApiError("Could not reach the server.", { code: "NETWORK_FAILED" });
   }
+  if (blob && res.ok) return res.blob();
   const text = await res.text().catch(() => "");
   let data = null;
   if (text) {
@@ -215,28 +217,10 @@ export const api = {
   cardNewsSet: (setId) => get(`/api/cardnews/sets/${enc(setId)}`),
   cardNewsDraft: (body) => post("/api/cardnews/draft", body),
   cardNewsStart: (body) => post("/api/cardnews/jobs", body),
-  cardNewsJob: (jobId) => get(`/api/cardnews/jobs/${enc(jobId)}`),
   cardNewsRetry: (jobId, body) => post(`/api/cardnews/jobs/${enc(jobId)}/retry`, body),
   cardNewsRegenerate: (cardId, body) => post(`/api/cardnews/cards/${enc(cardId)}/regenerate`, body),
-  /** The set as a zip (a Blob); errors as ApiError like every other call. */
-  cardNewsExport: async (setId) => {
-    const res = await fetch("/api/cardnews/export", {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-Ima2-Browser-Id": browserId() },
-      body: JSON.stringify({ setId }),
-    });
-    if (res.ok) return res.blob();
-    const text = await res.text().catch(() => "");
-    let data = text;
-    try {
-      data = JSON.parse(text);
-    } catch {
-      /* plain text */
-    }
-    const { message, code } = parseErrorBody(data, res.status);
-    throw new ApiError(message, { status: res.status, code });
-  },
+  /** The set as a zip (a Blob). */
+  cardNewsExport: (setId) => request("/api/cardnews/export", { method: "POST", body: { setId }, blob: true }),
   // agent mode
   agentTools: () => get("/api/agent/tools"),
   agentWorkspace: (selectedSessionId) => get("/api/agent/sessions", { selectedSessionId }),
